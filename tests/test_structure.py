@@ -1,0 +1,102 @@
+"""Structure of every notebook, read from the committed file (no kernel needed).
+
+Reference: the collection's notebook guide (sections, order, executed top to bottom,
+outputs stored, no errors, small files).
+"""
+
+import re
+
+import nbformat
+import pytest
+
+from conftest import NOTEBOOKS, ROOT
+
+SECTIONS = ["Description", "Mathematics", "Biophysical relevance", "Applications",
+            "Implementation", "Validation", "Visualization", "Exercises", "References"]
+MAX_BYTES = 3_000_000
+
+
+def load(path):
+    return nbformat.read(ROOT / path, as_version=4)
+
+
+def level2_headings(nb):
+    return [m.group(1).strip() for cell in nb.cells if cell.cell_type == "markdown"
+            for m in re.finditer(r"^##\s+(.+)$", cell.source, re.M)]
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+
+
+GUIDE_LAYOUT = {
+    "point-neurons": ["01_integrate_and_fire", "02_leaky_integrate_and_fire",
+                      "03_exponential_integrate_and_fire",
+                      "04_adaptive_exponential_integrate_and_fire", "05_izhikevich",
+                      "06_hodgkin_huxley"],
+    "multi-compartment-neurons": ["01_cable_theory", "02_simplified_dendritic_models",
+                                  "03_full_morphological_models",
+                                  "04_detailed_biophysical_models_neuron"],
+}
+
+
+def test_notebooks_have_the_names_of_the_guide_layout():
+    allowed = {f"{folder}/{name}.ipynb" for folder, names in GUIDE_LAYOUT.items() for name in names}
+    assert NOTEBOOKS, "no notebooks found"
+    assert set(NOTEBOOKS) <= allowed, f"unexpected notebooks: {sorted(set(NOTEBOOKS) - allowed)}"
+
+
+def test_readme_links_every_notebook_of_the_layout():
+    readme = (ROOT / "README.md").read_text()
+    for folder, names in GUIDE_LAYOUT.items():
+        for name in names:
+            assert f"({folder}/{name}.ipynb)" in readme, name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_has_the_nine_sections_in_order(path):
+    headings = level2_headings(load(path))
+    positions = []
+    for section in SECTIONS:
+        matches = [i for i, h in enumerate(headings) if h.lower().startswith(section.lower())]
+        assert matches, f"{path}: no '## {section}' section"
+        positions.append(matches[0])
+    assert positions == sorted(positions), f"{path}: sections out of order: {headings}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_opens_with_title_and_prerequisites(path):
+    first = load(path).cells[0]
+    assert first.cell_type == "markdown" and first.source.lstrip().startswith("# ")
+    assert "prerequisite" in first.source.lower(), f"{path}: first cell names no prerequisites"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_was_executed_top_to_bottom_in_a_fresh_kernel(path):
+    counts = [c.execution_count for c in code_cells(load(path))]
+    assert None not in counts, f"{path}: some code cells were not executed"
+    assert counts == list(range(1, len(counts) + 1)), f"{path}: execution counts {counts}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_stores_no_error_output(path):
+    for cell in code_cells(load(path)):
+        for output in cell.outputs:
+            assert output.output_type != "error", f"{path}: error output in\n{cell.source}"
+            if output.output_type == "stream" and output.name == "stderr":
+                assert "Warning" not in output.text and "Traceback" not in output.text, \
+                    f"{path}: warning stored in output of\n{cell.source}\n{output.text}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_is_small_enough_to_read_on_github(path):
+    assert (ROOT / path).stat().st_size < MAX_BYTES
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_has_output_checked_cells_with_stored_output(path):
+    checked = [c for c in code_cells(load(path)) if "# NBVAL_CHECK_OUTPUT" in c.source]
+    assert checked, f"{path}: no '# NBVAL_CHECK_OUTPUT' cell for nbval to compare"
+    for cell in checked:
+        assert any(o.output_type == "stream" for o in cell.outputs), \
+            f"{path}: checked cell prints nothing:\n{cell.source}"
