@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
-NOTEBOOKS := point-neurons multi-compartment-neurons
+# The notebook folders that exist (a fresh clone has only the ones with notebooks in them).
+NOTEBOOKS := $(wildcard point-neurons multi-compartment-neurons)
 # Both cores: each notebook's tests share one kernel on one worker (see tests/conftest.py).
 PYTEST_WORKERS ?= 2
 
