@@ -48,9 +48,13 @@ install-test: $(VENV)/.installed-test
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=.
 
+# Two runs, each on both cores: nbval re-executes every notebook and compares the
+# NBVAL_CHECK_OUTPUT cells (--dist loadfile keeps a notebook's cells on one worker, in order);
+# then tests/ calls each notebook's functions (--dist loadgroup: one kernel per notebook).
 test: install-test
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
-	  --nbval-lax --nbval-current-env tests $(NOTEBOOKS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
+	  --nbval-lax --nbval-current-env $(NOTEBOOKS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
 
 # One notebook's tests: its nbval cells, its own test file, and the generic checks on it.
 test-notebook: install-test

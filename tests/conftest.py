@@ -182,17 +182,14 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "notebook(relpath): the notebook a test executes")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
-    """Keep all work on one notebook on one xdist worker, so its kernel starts once.
+    """Keep all tests of one notebook on one xdist worker, so its kernel starts once.
 
-    nbval's cells of one notebook must also stay together and in order.  Tests mark
-    the notebook they use with ``@pytest.mark.notebook("relpath")``.
+    Tests name their notebook with ``@pytest.mark.notebook(relpath)``.  (nbval's cells are
+    run in a separate pytest call with ``--dist loadfile``, which keeps a notebook together.)
     """
     for item in items:
-        path = Path(str(item.fspath))
-        if path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group("nbval-" + path.stem))
-            continue
         mark = item.get_closest_marker("notebook")
         if mark is not None:
             item.add_marker(pytest.mark.xdist_group(Path(mark.args[0]).stem))
