@@ -45,8 +45,11 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# JupyterLab refuses to start as root unless told; containers and CI machines often run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. $(ALLOW_ROOT)
 
 # Two runs, each on both cores: nbval re-executes every notebook and compares the
 # NBVAL_CHECK_OUTPUT cells (--dist loadfile keeps a notebook's cells on one worker, in order);
