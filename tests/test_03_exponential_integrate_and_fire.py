@@ -16,8 +16,10 @@ import math
 
 import numpy as np
 import pytest
-from scipy.integrate import quad, solve_ivp
+from scipy.integrate import quad
 from scipy.special import lambertw
+
+from references import current, spike_times
 
 NB = "point-neurons/03_exponential_integrate_and_fire.ipynb"
 pytestmark = pytest.mark.notebook(NB)
@@ -37,31 +39,17 @@ def rheobase(p):
 
 
 def reference_spikes(I, T, p, V0=None, breaks=()):
-    """solve_ivp with a terminal event at V_peak; piecewise between the jumps of I."""
-    I_of_t = I if callable(I) else (lambda t: I)
+    """solve_ivp (DOP853, rtol 1e-11) with a terminal event at V_peak, restarted at the jumps of I."""
+    I_of_t = current(I)
 
     def rhs(t, y):
         z = min((y[0] - p["V_T"]) / p["Delta_T"], 700.0)
         return [(-p["g_L"] * (y[0] - p["E_L"]) + p["g_L"] * p["Delta_T"] * math.exp(z)
                  + I_of_t(t)) / p["C"]]
 
-    def hit(t, y):
-        return y[0] - p["V_peak"]
-    hit.terminal, hit.direction = True, 1
-
-    stops = sorted(b for b in breaks if 0 < b < T) + [T]
-    t0, V, spikes = 0.0, p["E_L"] if V0 is None else V0, []
-    while t0 < T:
-        t1 = next(b for b in stops if b > t0)
-        sol = solve_ivp(rhs, (t0, t1), [V], method="DOP853", rtol=1e-11, atol=1e-9,
-                        events=hit)
-        assert sol.status >= 0, sol.message
-        if sol.t_events[0].size:
-            spikes.append(sol.t_events[0][0])
-            t0, V = spikes[-1] + p["t_ref"], p["V_reset"]
-        else:
-            t0, V = t1, sol.y[0, -1]
-    return np.array(spikes)
+    return spike_times(rhs, [p["E_L"] if V0 is None else V0], T, p["V_peak"],
+                       lambda y: [p["V_reset"]], t_ref=p["t_ref"], breaks=breaks,
+                       rtol=1e-11, atol=1e-9)
 
 
 def exact_isi(I, p):

@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
+
+from references import spike_times
 
 NB = "point-neurons/04_adaptive_exponential_integrate_and_fire.ipynb"
 pytestmark = pytest.mark.notebook(NB)
@@ -39,40 +40,21 @@ METHOD = "RK45"   # SciPy Dormand-Prince 5(4); the notebook itself uses DOP853
 def reference_spikes(pieces, C, g_L, E_L, V_T, Delta_T, a, b, tau_w, V_reset,
                      V_peak=0.0, t_ref=0.0, V0=None, w0=0.0):
     """Spike times from RK45 with an event at V_peak; pieces = [(t0, t1, I), ...]."""
-    state = np.array([E_L if V0 is None else V0, w0])
-    spikes = []
+    def I_of_t(t):
+        return next((I for t0, t1, I in pieces if t0 <= t < t1), pieces[-1][2])
 
-    def event(t, y, I):
-        return y[0] - V_peak
-    event.terminal = True
-    event.direction = 1
+    def rhs(t, y):
+        expo = math.exp(min((y[0] - V_T) / Delta_T, 500.0))
+        return [(g_L * (E_L - y[0]) + g_L * Delta_T * expo - y[1] + I_of_t(t)) / C,
+                (a * (y[0] - E_L) - y[1]) / tau_w]
 
-    def f(t, y, I):
-        expo = np.exp(min((y[0] - V_T) / Delta_T, 500.0))
-        return np.array([(g_L * (E_L - y[0]) + g_L * Delta_T * expo - y[1] + I) / C,
-                         (a * (y[0] - E_L) - y[1]) / tau_w])
+    def hold(y, duration):                              # refractory: V fixed, w exact
+        w_inf = a * (V_reset - E_L)
+        return [V_reset, w_inf + (y[1] - w_inf) * math.exp(-duration / tau_w)]
 
-    clamp_until = -np.inf
-    for t0, t1, I in pieces:
-        t = t0
-        while t < t1:
-            if t < clamp_until:                       # refractory: V fixed, w exact
-                t_next = min(clamp_until, t1)
-                w_inf = a * (V_reset - E_L)
-                state = np.array([V_reset, w_inf + (state[1] - w_inf)
-                                  * math.exp(-(t_next - t) / tau_w)])
-                t = t_next
-                continue
-            sol = solve_ivp(f, (t, t1), state, method=METHOD, rtol=1e-10, atol=1e-10,
-                            events=event, args=(I,))
-            if sol.t_events[0].size:
-                t = float(sol.t_events[0][0])
-                spikes.append(t)
-                state = np.array([V_reset, sol.y_events[0][0][1] + b])
-                clamp_until = t + t_ref
-            else:
-                t, state = t1, sol.y[:, -1]
-    return np.array(spikes)
+    return spike_times(rhs, [E_L if V0 is None else V0, w0], pieces[-1][1], V_peak,
+                       lambda y: [V_reset, y[1] + b], t_ref=t_ref, hold=hold,
+                       breaks=[t1 for _, t1, _ in pieces], method=METHOD)
 
 
 def assert_same_spikes(ours, ref):

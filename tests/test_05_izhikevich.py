@@ -7,7 +7,8 @@ are O(dt^4) accurate; the tolerances below say which error they allow.
 """
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
+
+from references import current, spike_times
 
 NB = "point-neurons/05_izhikevich.ipynb"
 pytestmark = pytest.mark.notebook(NB)
@@ -15,26 +16,12 @@ pytestmark = pytest.mark.notebook(NB)
 
 def ref_spikes(I, T, a=0.02, b=0.2, c=-65.0, d=8.0, v_peak=30.0, V0=-70.0, breaks=()):
     """Spike times of the Izhikevich (2003) model from solve_ivp with a v_peak event."""
-    f = I if callable(I) else (lambda t: I)
+    f = current(I)
 
     def rhs(t, y):
         return [0.04 * y[0] ** 2 + 5 * y[0] + 140 - y[1] + f(t), a * (b * y[0] - y[1])]
 
-    def hit(t, y):
-        return y[0] - v_peak
-    hit.terminal, hit.direction = True, 1
-    edges = sorted({0.0, float(T), *[x for x in breaks if 0 < x < T]})
-    y, spikes = [V0, b * V0], []
-    for t0, t1 in zip(edges[:-1], edges[1:]):
-        while t1 - t0 > 1e-12:
-            s = solve_ivp(rhs, (t0, t1), y, method="DOP853", rtol=1e-10, atol=1e-10, events=hit)
-            if s.status != 1:
-                y = list(s.y[:, -1])
-                break
-            t0 = s.t_events[0][0]
-            spikes.append(t0)
-            y = [c, s.y_events[0][0][1] + d]
-    return np.array(spikes)
+    return spike_times(rhs, [V0, b * V0], T, v_peak, lambda y: [c, y[1] + d], breaks=breaks)
 
 
 CASES = [  # (I, a, b, c, d) : RS at three currents, the 2003 classes with constant input
