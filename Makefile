@@ -9,13 +9,19 @@ PIP    := $(BIN)/python -m pip
 NOTEBOOKS := $(wildcard point-neurons multi-compartment-neurons)
 # Both cores: each notebook's tests share one kernel on one worker (see tests/conftest.py).
 PYTEST_WORKERS ?= 2
+# The browser suite: two notebooks at a time, each worker with its own JupyterLab and Chromium.
+BROWSER_WORKERS ?= 2
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: lab test test-notebook check-system install install-test clean help
+.PHONY: lab test test-notebook test-browser check-chromium bench book check-system install install-test install-browser clean help
 
 help:
 	@echo "make lab    - install (first time) and open the collection in JupyterLab"
 	@echo "make test   - install (first time) and run the whole test suite"
 	@echo "make test-notebook NB=point-neurons/02_leaky_integrate_and_fire.ipynb - one notebook's tests"
+	@echo "make test-browser - every notebook in JupyterLab in headless Chromium (installs chromium if missing)"
+	@echo "make bench  - time every notebook, its sliders and the NEURON comparisons (benchmarks/)"
+	@echo "make book   - build the static site of the collection into _build/html (Jupyter Book)"
 	@echo "make clean  - remove the virtual environment and build products"
 
 # Fail early, with a message a newcomer can act on, if the machine lacks a prerequisite.
@@ -42,8 +48,30 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	$(PIP) install -r requirements-test.txt
 	touch $@
 
+$(VENV)/.installed-book: requirements-book.txt $(VENV)/.installed-test
+	$(PIP) install -r requirements-book.txt
+	touch $@
+
+$(VENV)/.installed-browser: requirements-browser.txt $(VENV)/.installed-test
+	$(PIP) install -r requirements-browser.txt
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-browser: $(VENV)/.installed-browser
+
+# Debian's chromium (Playwright's own browser download does not work here); installed only if missing.
+check-chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "$(CHROMIUM) missing: installing Debian's chromium package"; \
+	    apt-get update -qq && apt-get install -y -qq chromium; \
+	  else \
+	    echo "error: $(CHROMIUM) not found and this is not root (or not Debian/Ubuntu), so it cannot be installed here."; \
+	    echo "       On Debian/Ubuntu: sudo apt-get install chromium   Elsewhere: make test-browser CHROMIUM=/path/to/chromium"; \
+	    exit 1; \
+	  fi; }
+	@test -x $(CHROMIUM) || { echo "error: $(CHROMIUM) still missing after installing chromium"; exit 1; }
 
 # JupyterLab refuses to start as root unless told; containers and CI machines often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -64,7 +92,28 @@ test-notebook: install-test
 	@test -n "$(NB)" || { echo "usage: make test-notebook NB=point-neurons/02_leaky_integrate_and_fire.ipynb"; exit 2; }
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env $(NB) \
 	  $(wildcard tests/test_*$(basename $(notdir $(NB))).py) \
-	  tests/test_structure.py tests/test_widgets.py -k "$(basename $(notdir $(NB))) or $(notdir $(NB))"
+	  tests/test_structure.py tests/test_widgets.py tests/test_colab_setup.py \
+	  -k "$(basename $(notdir $(NB))) or $(notdir $(NB))"
+
+# The static site (issue 7): Jupyter Book 1.x renders the committed, executed notebooks (nothing
+# is executed) into _build/html. --all rebuilds every page, so every warning is seen on every
+# run; -W -n --keep-going: any warning (a broken link or cross-reference, a heading that skips a
+# level, ...) fails the build, after all of them are reported. Then tools/check_book.py checks
+# the pages (every notebook rendered, equations typeset, launch buttons, setup cell hidden).
+book: install-test $(VENV)/.installed-book
+	$(BIN)/jupyter-book build . --all --warningiserror --nitpick --keep-going
+	$(BIN)/python tools/check_book.py
+
+# Speed budgets (issue 6): execution time, slider latency and peak memory of every notebook, and
+# the hand-written solvers against NEURON; writes benchmarks/results.md and README's Performance.
+bench: install-test
+	$(BIN)/python benchmarks/run.py
+
+# Every notebook opened in JupyterLab (served from a temporary copy) in headless Chromium:
+# Run All Cells, no error output, one slider per panel typed into, its plot must change.
+# Failure screenshots go to browser-tests/artifacts/.  About 2.5 minutes on two cores.
+test-browser: install-test install-browser check-chromium
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n $(BROWSER_WORKERS) browser-tests
 
 clean:
-	rm -rf $(VENV) multi-compartment-neurons/mechanisms_*/x86_64 multi-compartment-neurons/mechanisms_*/arm64
+	rm -rf $(VENV) _build browser-tests/artifacts multi-compartment-neurons/mechanisms_04

@@ -1,7 +1,8 @@
 """The conda file and the pip requirements name the same packages with the same ranges.
 
-Reference: requirements.txt + requirements-test.txt + requirements-data.txt
-(what `make lab` / `make test` install).
+Reference: requirements.txt + requirements-test.txt + requirements-book.txt +
+requirements-browser.txt + requirements-data.txt (what `make lab` / `make test` /
+`make book` / `make test-browser` install).
 """
 
 import re
@@ -33,8 +34,10 @@ def pip_requirements(name):
 
 
 def all_pip_requirements():
-    """Everything make installs: the test set (which includes the runtime set) and the data set."""
-    return {**pip_requirements("requirements-test.txt"), **pip_requirements("requirements-data.txt")}
+    """Everything make installs: the book set and the browser-test set (each includes the test
+    set, which includes the runtime set) and the data set."""
+    return {**pip_requirements("requirements-book.txt"), **pip_requirements("requirements-browser.txt"),
+            **pip_requirements("requirements-data.txt")}
 
 
 def conda_requirements():
@@ -64,10 +67,22 @@ def test_conda_and_pip_list_the_same_packages_and_ranges():
 def test_the_packages_the_notebooks_and_tests_need_are_listed():
     listed = all_pip_requirements()
     for package in ["numpy", "scipy", "matplotlib", "ipywidgets", "jupyterlab", "neuron",
-                    "nbval", "pytest", "nbclient"]:
+                    "nbval", "pytest", "nbclient", "jupyter-book", "playwright"]:
         assert package in listed, package
 
 
 def test_neuron_comes_from_pip_in_the_conda_file():
     pip_block = (ROOT / "neurons_environment.yml").read_text().split("- pip:", 1)[1]
     assert re.search(r"^\s+-\s+neuron[<>=]", pip_block, re.M)
+
+
+def test_the_book_set_includes_the_test_set_and_the_test_set_the_runtime_set():
+    """So that the pip lists above nest and nothing make installs is left out of the comparison."""
+    assert "-r requirements-test.txt" in (ROOT / "requirements-book.txt").read_text()
+    assert "-r requirements.txt" in (ROOT / "requirements-test.txt").read_text()
+
+
+def test_the_browser_set_includes_the_test_set():
+    """The same nesting for requirements-browser.txt (make test-browser)."""
+    assert "-r requirements-test.txt" in (ROOT / "requirements-browser.txt").read_text()
+    assert set(pip_requirements("requirements-test.txt")) <= set(pip_requirements("requirements-browser.txt"))
