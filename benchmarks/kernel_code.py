@@ -224,7 +224,7 @@ from neuron import h as _bh
 _bpc = _bh.ParallelContext()   # pc.psolve: NEURON's compiled time loop (no hoc per step)
 _bpc.set_maxstep(10.0)         # no NetCons here: integrate in 10 ms chunks
 
-def _bench_morphology(repeats, I=0.05, T=200.0, dt=0.025):
+def _bench_morphology(repeats, I=0.2, T=200.0, dt=0.025):   # 0.2 nA: one spike, so spike times are compared too
     t_ours, _, ours = _bench_median_time(
         lambda: simulate_morphology(I=I, T=T, dt=dt, active=True), repeats)
     soma = nrn_cell(active=True)
