@@ -167,6 +167,18 @@ def test_matches_neuron_on_a_different_cable(nb, method, secondorder):
 
 
 @pytest.mark.parametrize("method, secondorder", [("be", 0), ("cn", 2)])
+def test_single_segment_matches_neuron(nb, method, secondorder):
+    """nseg = 1 (one compartment, two zero-area ends), as NEURON allows: same voltages at the
+    segment centre and the far end to rounding error."""
+    p = dict(I=-0.2, L=200.0, diam=2.0, R_m=15000.0, R_a=120.0, C_m=1.0, E_L=-68.0)
+    t, x, v0, v1, vL = ends(nb, f"simulate_cable(T=20.0, dt=0.025, nseg=1, method={method!r}, **{p!r})")
+    t_n, (n1, nL) = neuron_run(p["I"], 20.0, 0.025, p["L"], p["diam"], p["R_m"], p["R_a"], p["C_m"],
+                               p["E_L"], 1, secondorder, positions=(0.5, 1.0))
+    assert len(t_n) == len(t)
+    assert np.abs(v1 - n1).max() < 1e-6 and np.abs(vL - nL).max() < 1e-6
+
+
+@pytest.mark.parametrize("method, secondorder", [("be", 0), ("cn", 2)])
 def test_pulse_current_callable_matches_neuron_iclamp(nb, method, secondorder):
     """A scalar-only callable I(t) (a pulse) against NEURON's IClamp with delay/dur.
 
