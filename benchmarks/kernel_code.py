@@ -134,17 +134,37 @@ def _bench_sliders():
 # notebook's simulate() against NEURON's built-in hh on a one-segment patch set up the way the
 # notebook's neuron_run does it (usetable_hh = 0, celsius 6.3, the same dt, an IClamp giving the
 # same current density through the patch area).
+# The NEURON side of every comparison: fixed step, the usual finitialize + continuerun, and
+# ParallelContext.psolve (NEURON's compiled time loop, no hoc per step) for reference.
+NEURON_TIMING = r'''
+from neuron import h as _bh
+_bpc = _bh.ParallelContext()
+_bpc.set_maxstep(10.0)         # no NetCons here: integrate in 10 ms chunks
+
+def _bench_neuron(v_init, T, dt, secondorder, repeats, vectors):
+    """Median times [s] of continuerun and psolve, and the recorded vectors after each."""
+    _bh.dt, _bh.steps_per_ms, _bh.secondorder = dt, 1.0 / dt, secondorder
+    _bh.CVode().active(False)
+    def nrn_continuerun():
+        _bh.finitialize(v_init); _bh.continuerun(T)
+    def nrn_psolve():
+        _bh.finitialize(v_init); _bpc.psolve(T)
+    t_nrn, _, _ = _bench_median_time(nrn_continuerun, repeats)
+    after_continuerun = [np.array(v) for v in vectors]
+    t_psolve, _, _ = _bench_median_time(nrn_psolve, repeats)
+    after_psolve = [np.array(v) for v in vectors]
+    _bh.secondorder = 0
+    return t_nrn, t_psolve, after_continuerun, after_psolve
+'''
+
 HH = r'''
 from neuron import h as _bh
-_bpc = _bh.ParallelContext()   # pc.psolve: NEURON's compiled time loop (no hoc per step)
-_bpc.set_maxstep(10.0)         # no NetCons here: integrate in 10 ms chunks
 
 def _bench_hh(repeats, I=10.0, T=1000.0, dt=0.01):
     V0 = resting_potential()                  # simulate's default start
     t_ours, _, ours = _bench_median_time(lambda: simulate(I=I, T=T, dt=dt), repeats)
     _bh.usetable_hh = 0
-    _bh.celsius, _bh.dt, _bh.steps_per_ms = 6.3, dt, 1.0 / dt
-    _bh.CVode().active(False)
+    _bh.celsius = 6.3
     sec = _bh.Section(name="bench_patch")
     sec.L = sec.diam = DIAM_UM
     sec.cm = 1.0
@@ -155,14 +175,7 @@ def _bench_hh(repeats, I=10.0, T=1000.0, dt=0.01):
     stim = _bh.IClamp(sec(0.5))
     stim.delay, stim.dur, stim.amp = 0.0, 1e9, I * NA_PER_UA_CM2
     v_rec, t_rec = _bh.Vector().record(sec(0.5)._ref_v), _bh.Vector().record(_bh._ref_t)
-    def nrn_continuerun():
-        _bh.finitialize(V0); _bh.continuerun(T)
-    def nrn_psolve():
-        _bh.finitialize(V0); _bpc.psolve(T)
-    t_nrn, _, _ = _bench_median_time(nrn_continuerun, repeats)
-    V_nrn, t_n = np.array(v_rec), np.array(t_rec)
-    t_psolve, _, _ = _bench_median_time(nrn_psolve, repeats)
-    V_ps = np.array(v_rec)
+    t_nrn, t_psolve, (V_nrn, t_n), (V_ps, _) = _bench_neuron(V0, T, dt, 0, repeats, (v_rec, t_rec))
     sp_nrn, sp_ps = spike_times(t_n, V_nrn), spike_times(t_n, V_ps)
     same_grid = len(t_n) == len(ours.t) and np.allclose(t_n, ours.t)
     n_ok = len(sp_nrn) == len(ours.spikes) == len(sp_ps)
@@ -182,8 +195,6 @@ def _bench_hh(repeats, I=10.0, T=1000.0, dt=0.01):
 # scheme), nseg = 1000, pas, an IClamp of 0.1 nA at x = 0.
 RALLPACK = r'''
 from neuron import h as _bh
-_bpc = _bh.ParallelContext()   # pc.psolve: NEURON's compiled time loop (no hoc per step)
-_bpc.set_maxstep(10.0)         # no NetCons here: integrate in 10 ms chunks
 
 def _bench_rallpack(repeats, I=0.1, T=250.0, dt=0.05, nseg=1000):
     t_ours, _, ours = _bench_median_time(lambda: simulate_cable(I=I, T=T, dt=dt, nseg=nseg), repeats)
@@ -196,16 +207,7 @@ def _bench_rallpack(repeats, I=0.1, T=250.0, dt=0.05, nseg=1000):
     stim.delay, stim.dur, stim.amp = 0.0, 1e9, I
     first = 0.5 / nseg                                          # first segment centre
     v_first, v_end = (_bh.Vector().record(cable(x)._ref_v) for x in (first, 1.0))
-    _bh.dt, _bh.steps_per_ms, _bh.secondorder = dt, 1.0 / dt, 2
-    _bh.CVode().active(False)
-    def nrn_continuerun():
-        _bh.finitialize(-65.0); _bh.continuerun(T)
-    def nrn_psolve():
-        _bh.finitialize(-65.0); _bpc.psolve(T)
-    t_nrn, _, _ = _bench_median_time(nrn_continuerun, repeats)
-    a, b = np.array(v_first), np.array(v_end)
-    t_psolve, _, _ = _bench_median_time(nrn_psolve, repeats)
-    _bh.secondorder = 0
+    t_nrn, t_psolve, (a, b), _ = _bench_neuron(-65.0, T, dt, 2, repeats, (v_first, v_end))
     same = len(a) == len(ours.t)
     d = max(np.abs(ours.V[:, 1] - a).max(), np.abs(ours.V[:, -1] - b).max()) if same else float("nan")
     del stim, cable
@@ -221,8 +223,6 @@ def _bench_rallpack(repeats, I=0.1, T=250.0, dt=0.05, nseg=1000):
 # notebook builds with Import3d (nrn_cell), an IClamp at soma(0.5).
 MORPHOLOGY = r'''
 from neuron import h as _bh
-_bpc = _bh.ParallelContext()   # pc.psolve: NEURON's compiled time loop (no hoc per step)
-_bpc.set_maxstep(10.0)         # no NetCons here: integrate in 10 ms chunks
 
 def _bench_morphology(repeats, I=0.2, T=200.0, dt=0.025):   # 0.2 nA: one spike, so spike times are compared too
     t_ours, _, ours = _bench_median_time(
@@ -231,15 +231,7 @@ def _bench_morphology(repeats, I=0.2, T=200.0, dt=0.025):   # 0.2 nA: one spike,
     stim = _bh.IClamp(soma(0.5))
     stim.delay, stim.dur, stim.amp = 0.0, 1e9, I
     v_rec = _bh.Vector().record(soma(0.5)._ref_v)
-    _bh.dt, _bh.steps_per_ms, _bh.secondorder = dt, 1.0 / dt, 0
-    _bh.CVode().active(False)
-    def nrn_continuerun():
-        _bh.finitialize(-65.0); _bh.continuerun(T)
-    def nrn_psolve():
-        _bh.finitialize(-65.0); _bpc.psolve(T)
-    t_nrn, _, _ = _bench_median_time(nrn_continuerun, repeats)
-    v_nrn = np.array(v_rec)
-    t_psolve, _, _ = _bench_median_time(nrn_psolve, repeats)
+    t_nrn, t_psolve, (v_nrn,), _ = _bench_neuron(-65.0, T, dt, 0, repeats, (v_rec,))
     del stim, v_rec
     nrn_cell(active=False)                                     # leave the cell as the notebook had it
     same = len(v_nrn) == len(ours.t)
