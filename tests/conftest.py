@@ -12,6 +12,10 @@ asked for; the kernel then stays alive, so tests can call the notebook's own
 functions with inputs of their own.  Results come back by pickle; namedtuples and
 dataclasses defined in the notebook arrive as ``types.SimpleNamespace`` with the
 same attributes, so ``out.t``, ``out.V`` and ``out.spikes`` work unchanged.
+
+Expected failures: ``nb.raises("simulate", dt=-1)`` for picklable arguments, and
+``nb.eval_raises("simulate(I=f)")`` when an argument (a current function) must be built in
+the kernel first with ``nb.run``; both return (exception type name, message).
 """
 
 import base64

@@ -192,6 +192,5 @@ def test_invalid_input_raises_value_error_naming_parameter(nb, kwargs, name):
 def test_callable_returning_nan_raises(nb):
     """A current function returning NaN is refused with a message naming I."""
     nb.run("def I_test_nan(t):\n    return float('nan') if t > 5 else 100.0\n")
-    out = nb.run("try:\n    simulate(I=I_test_nan, T=10.0, dt=0.01)\n"
-                 "except ValueError as e:\n    print('ValueError', e)\n")
-    assert out.startswith("ValueError") and "I" in out
+    kind, msg = nb.eval_raises("simulate(I=I_test_nan, T=10.0, dt=0.01)")
+    assert kind == "ValueError" and "I" in msg

@@ -237,7 +237,7 @@ def test_bad_input_raises_value_error_naming_the_parameter(nb, kwargs, name):
 def test_callable_returning_nan_raises(nb):
     """A callable I(t) that returns NaN after 1 ms -> ValueError naming I."""
     nb.run("_test_bad = lambda t: float('nan') if t > 1.0 else 0.1")
-    kind, msg = nb.raises("lambda **kw: simulate_cable(I=_test_bad, **kw)", T=2.0, nseg=10)
+    kind, msg = nb.eval_raises("simulate_cable(I=_test_bad, T=2.0, nseg=10)")
     assert kind == "ValueError" and "I" in msg
 
 
