@@ -5,20 +5,21 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
-# The notebook folders that exist (a fresh clone has only the ones with notebooks in them).
-NOTEBOOKS := $(wildcard point-neurons multi-compartment-neurons)
+# The notebook folders, from _toc.yml (tools/collection.py is the one list of notebooks).
+NOTEBOOKS = $(shell $(BIN)/python tools/collection.py folders)
 # Both cores: each notebook's tests share one kernel on one worker (see tests/conftest.py).
 PYTEST_WORKERS ?= 2
 # The browser suite: two notebooks at a time, each worker with its own JupyterLab and Chromium.
 BROWSER_WORKERS ?= 2
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: lab test test-notebook test-browser check-chromium bench book check-system install install-test install-browser clean help
+.PHONY: lab test notebooks test-notebook test-browser check-chromium bench book check-system install install-test install-browser clean help
 
 help:
 	@echo "make lab    - install (first time) and open the collection in JupyterLab"
 	@echo "make test   - install (first time) and run the whole test suite"
 	@echo "make test-notebook NB=point-neurons/02_leaky_integrate_and_fire.ipynb - one notebook's tests"
+	@echo "make notebooks - re-execute every notebook in place, deterministically (NB=path for one)"
 	@echo "make test-browser - every notebook in JupyterLab in headless Chromium (installs chromium if missing)"
 	@echo "make bench  - time every notebook, its sliders and the NEURON comparisons (benchmarks/)"
 	@echo "make book   - build the static site of the collection into _build/html (Jupyter Book)"
@@ -87,12 +88,18 @@ test: install-test
 	  --nbval-lax --nbval-current-env $(NOTEBOOKS)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
 
+# Re-execute notebooks in place as they are committed: top to bottom in a fresh kernel, no
+# timing metadata, seeded widget ids, only the cell metadata the collection uses.
+notebooks: install-test
+	$(BIN)/python tools/execute_notebooks.py $(NB)
+
 # One notebook's tests: its nbval cells, its own test file, and the generic checks on it.
 test-notebook: install-test
 	@test -n "$(NB)" || { echo "usage: make test-notebook NB=point-neurons/02_leaky_integrate_and_fire.ipynb"; exit 2; }
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env $(NB) \
 	  $(wildcard tests/test_*$(basename $(notdir $(NB))).py) \
-	  tests/test_structure.py tests/test_widgets.py tests/test_colab_setup.py \
+	  $(wildcard tests/test_structure.py tests/test_widgets.py tests/test_colab_setup.py \
+	    tests/test_contract.py tests/test_exercises.py tests/test_hostile_input.py) \
 	  -k "$(basename $(notdir $(NB))) or $(notdir $(NB))"
 
 # The static site (issue 7): Jupyter Book 1.x renders the committed, executed notebooks (nothing

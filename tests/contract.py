@@ -1,0 +1,174 @@
+"""The contract of the collection, as one table: every notebook's public functions.
+
+Each entry says what a reader (and every test) may rely on:
+
+* ``function``: the name, defined in the notebook;
+* ``first``: the first parameter, the only one that may be passed by position, and its unit
+  (the docstring's first line must contain ``"<first> [<unit>]"``);
+* ``result``: the named tuple's type name and the fields it must have, and the shape of each
+  array field in terms of others (``"V": ("t", "x")`` means ``V.shape == (len(t), len(x))``);
+* ``example``: a fast, valid call (keyword arguments), used by the contract and hostile-input
+  suites;
+* ``domain``: the accepted range of each numeric parameter, as documented in the docstring:
+  ``(low, high)`` closed, a ``low`` given as ``("open", x)`` for ``x < value``. A value outside
+  it, of the wrong type (None, a string, a bool) or not finite must raise ``ValueError`` whose
+  first word is the parameter's name;
+* ``valid``: ranges for generated valid calls (a subset of the domain in which every
+  combination is valid and runs in well under a second), for tests/test_hostile_input.py.
+
+tests/test_contract.py and tests/test_hostile_input.py read this table; a notebook's own test
+file tests the science. A new notebook adds its entry here (CONTRIBUTING.md).
+"""
+
+from dataclasses import dataclass, field
+
+OPEN = "open"
+INF = float("inf")
+
+
+@dataclass
+class Contract:
+    notebook: str
+    function: str
+    first: tuple                      # (name, unit)
+    result: str
+    fields: tuple
+    example: dict
+    shapes: dict = field(default_factory=dict)
+    domain: dict = field(default_factory=dict)
+    valid: dict = field(default_factory=dict)
+    # First argument values that must be refused (besides the generic bad types), as
+    # expressions evaluated in the kernel, e.g. "lambda t: np.ones(3)".
+    bad_first: tuple = ()
+
+    @property
+    def id(self):
+        return f"{self.notebook.split('/')[-1].removesuffix('.ipynb')}.{self.function}"
+
+
+# Current callables that every contract function with a current must refuse, naming the current.
+BAD_CURRENTS = (
+    "lambda t: float('nan')",                 # not finite
+    "lambda t: np.ones(3)",                   # an array where one value per time is needed
+    "lambda t: 'abc'",                        # not a number
+)
+
+CONTRACTS = [
+    # ------------------------------------------------------------------ point neurons
+    Contract(
+        "point-neurons/01_integrate_and_fire.ipynb", "simulate", ("I", "nA"),
+        "IFResult", ("t", "V", "spikes"),
+        example=dict(I=2.0, T=50.0, dt=0.1),
+        shapes={"V": ("t",)},
+        domain=dict(T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 10.0), C=((OPEN, 0.0), 1e3),
+                    t_ref=(0.0, 1e3)),
+        valid=dict(I=(-5.0, 50.0), T=(1.0, 200.0), dt=(0.01, 1.0), C=(0.1, 10.0),
+                   t_ref=(0.0, 5.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+    Contract(
+        "point-neurons/02_leaky_integrate_and_fire.ipynb", "simulate", ("I", "nA"),
+        "LIFResult", ("t", "V", "spikes"),
+        example=dict(I=2.0, T=50.0, dt=0.1),
+        shapes={"V": ("t",)},
+        domain=dict(T=((OPEN, 0.0), 1e6), tau_m=((OPEN, 0.0), 1e4), R=((OPEN, 0.0), 1e5),
+                    t_ref=(0.0, 1e3)),
+        valid=dict(I=(-5.0, 50.0), T=(1.0, 200.0), dt=(0.01, 1.0), tau_m=(2.0, 50.0),
+                   R=(1.0, 100.0), t_ref=(0.0, 5.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+    Contract(
+        "point-neurons/03_exponential_integrate_and_fire.ipynb", "simulate", ("I", "pA"),
+        "EIFResult", ("t", "V", "spikes"),
+        example=dict(I=700.0, T=50.0, dt=0.05),
+        shapes={"V": ("t",)},
+        domain=dict(T=((OPEN, 0.0), 1e6), C=((OPEN, 0.0), 1e5), g_L=((OPEN, 0.0), 1e4),
+                    Delta_T=((OPEN, 0.0), 20.0), t_ref=(0.0, 1e3)),
+        valid=dict(I=(-500.0, 3000.0), T=(1.0, 200.0), dt=(0.01, 0.1), C=(100.0, 500.0),
+                   g_L=(10.0, 50.0), Delta_T=(0.5, 4.0), t_ref=(0.0, 5.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+    Contract(
+        "point-neurons/04_adaptive_exponential_integrate_and_fire.ipynb", "simulate", ("I", "pA"),
+        "AdExResult", ("t", "V", "w", "spikes"),
+        example=dict(I=1000.0, T=50.0, dt=0.05),
+        shapes={"V": ("t",), "w": ("t",)},
+        domain=dict(T=((OPEN, 0.0), 1e6), C=((OPEN, 0.0), 1e5), g_L=((OPEN, 0.0), 1e4),
+                    Delta_T=((OPEN, 0.0), 20.0), tau_w=((OPEN, 0.0), 1e5), t_ref=(0.0, 1e3)),
+        valid=dict(I=(-500.0, 3000.0), T=(1.0, 200.0), dt=(0.01, 0.1), a=(-10.0, 20.0),
+                   b=(0.0, 200.0), tau_w=(20.0, 300.0), t_ref=(0.0, 5.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+    Contract(
+        "point-neurons/05_izhikevich.ipynb", "simulate", ("I", "mV/ms"),
+        "IzhikevichResult", ("t", "V", "u", "spikes"),
+        example=dict(I=10.0, T=50.0, dt=0.1),
+        shapes={"V": ("t",), "u": ("t",)},
+        domain=dict(T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1.0), a=((OPEN, 0.0), 1.0)),
+        valid=dict(I=(-10.0, 40.0), T=(1.0, 200.0), dt=(0.01, 1.0), a=(0.01, 0.2),
+                   b=(-0.2, 0.3), c=(-70.0, -45.0), d=(0.0, 10.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+    Contract(
+        "point-neurons/06_hodgkin_huxley.ipynb", "simulate", ("I", "µA/cm²"),
+        "HHResult", ("t", "V", "m", "h", "n", "spikes"),
+        example=dict(I=10.0, T=30.0, dt=0.025),
+        shapes={"V": ("t",), "m": ("t",), "h": ("t",), "n": ("t",)},
+        domain=dict(T=((OPEN, 0.0), 1e6), g_Na=(0.0, 1e4), g_K=(0.0, 1e4), g_L=(0.0, 1e3),
+                    C_m=((OPEN, 0.0), 100.0)),
+        valid=dict(I=(-5.0, 100.0), T=(1.0, 60.0), dt=(0.005, 0.05), g_Na=(50.0, 200.0),
+                   g_K=(10.0, 60.0), celsius=(0.0, 20.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+    # ------------------------------------------------------------------ multi-compartment
+    Contract(
+        "multi-compartment-neurons/01_cable_theory.ipynb", "simulate_cable", ("I", "nA"),
+        "CableResult", ("t", "x", "V"),
+        example=dict(I=0.1, T=5.0, dt=0.05, nseg=50),
+        shapes={"V": ("t", "x")},
+        domain=dict(T=((OPEN, 0.0), 1e6), L=((OPEN, 0.0), 1e5), diam=((OPEN, 0.0), 1e4),
+                    R_m=((OPEN, 0.0), 1e8), R_a=((OPEN, 0.0), 1e5), C_m=((OPEN, 0.0), 100.0)),
+        valid=dict(I=(-1.0, 1.0), T=(1.0, 20.0), dt=(0.01, 0.5), L=(100.0, 3000.0),
+                   diam=(0.2, 5.0), R_m=(5e3, 1e5), R_a=(50.0, 300.0), C_m=(0.5, 2.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+    Contract(
+        "multi-compartment-neurons/02_simplified_dendritic_models.ipynb", "simulate_pinsky_rinzel",
+        ("I_s", "µA/cm²"), "PinskyRinzelResult", ("t", "V_s", "V_d", "Ca", "spikes"),
+        example=dict(I_s=0.75, T=50.0, dt=0.05),
+        shapes={"V_s": ("t",), "V_d": ("t",), "Ca": ("t",)},
+        domain=dict(T=((OPEN, 0.0), 1e6), g_c=(0.0, 100.0), p=((OPEN, 0.0), 1.0)),
+        valid=dict(I_s=(-1.0, 3.0), T=(10.0, 200.0), dt=(0.01, 0.05), g_c=(0.5, 15.0),
+                   p=(0.2, 0.8), I_d=(-1.0, 1.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+    Contract(
+        "multi-compartment-neurons/03_full_morphological_models.ipynb", "simulate_morphology",
+        ("I", "nA"), "MorphologyResult", ("t", "V_soma", "V"),
+        example=dict(I=0.05, T=5.0, dt=0.025),
+        shapes={"V_soma": ("t",)},
+        domain=dict(T=((OPEN, 0.0), 1e6), R_m=((OPEN, 0.0), 1e8), R_a=((OPEN, 0.0), 1e5),
+                    C_m=((OPEN, 0.0), 100.0)),
+        valid=dict(I=(-0.5, 0.5), T=(1.0, 10.0), dt=(0.01, 0.1), R_m=(5e3, 1e5),
+                   R_a=(50.0, 300.0), C_m=(0.5, 2.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+    Contract(
+        "multi-compartment-neurons/03_full_morphological_models.ipynb", "load_swc",
+        ("path", "str or os.PathLike"), "SWC", ("path", "id", "type", "x", "y", "z", "r", "parent"),
+        example=dict(),
+        bad_first=("3", "None", "b'x.swc'"),
+    ),
+    Contract(
+        "multi-compartment-neurons/04_detailed_biophysical_models_neuron.ipynb", "run_step",
+        ("I", "nA"), "StepResult", ("t", "V_soma", "spikes"),
+        example=dict(I=0.2, T=50.0, delay=10.0, dur=30.0),
+        shapes={"V_soma": ("t",)},
+        domain=dict(T=((OPEN, 0.0), 1e5), dt=((OPEN, 0.0), 0.1)),
+        valid=dict(I=(-0.2, 0.5), T=(20.0, 60.0)),
+    ),
+]
+
+BY_NOTEBOOK = {}
+for _c in CONTRACTS:
+    BY_NOTEBOOK.setdefault(_c.notebook, []).append(_c)
