@@ -73,8 +73,12 @@ CONTRACTS = [
         "LIFResult", ("t", "V", "spikes"),
         example=dict(I=2.0, T=50.0, dt=0.1),
         shapes={"V": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e6), tau_m=((OPEN, 0.0), 1e4), R=((OPEN, 0.0), 1e5),
-                    t_ref=(0.0, 1e3)),
+        # dt is also at most T (and below 2 tau_m for method="euler"), V_reset and V0 (default
+        # E_L) below V_th, and T / dt at most 1e7 steps.
+        domain=dict(I=(-1e4, 1e4), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1e6),
+                    tau_m=((OPEN, 0.0), 1e4), R=((OPEN, 0.0), 1e5), E_L=(-200.0, 200.0),
+                    V_th=(-200.0, 200.0), V_reset=(-200.0, 200.0), t_ref=(0.0, 1e3),
+                    V0=(-200.0, 200.0)),
         valid=dict(I=(-5.0, 50.0), T=(1.0, 200.0), dt=(0.01, 1.0), tau_m=(2.0, 50.0),
                    R=(1.0, 100.0), t_ref=(0.0, 5.0)),
         bad_first=BAD_CURRENTS,

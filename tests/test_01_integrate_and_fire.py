@@ -116,7 +116,7 @@ def refused(nb, expr):
 
 
 @pytest.mark.parametrize("expr, name", [
-    ("simulate(1e16, T=100.0)", "I"),                         # issue 12: hung, 6 GiB
+    ("simulate(1e16, T=100.0)", "I"),                         # once looped for ever (6 GiB)
     ("simulate(1e15, T=100.0, t_ref=0.0)", "I"),
     ("simulate(1e4, T=1e5, dt=0.1)", "I"),                    # in range, but 6.7e7 spikes
     ("simulate(lambda t: 1e4 * (t > 0), T=1e5, dt=0.1)", "I"),
