@@ -85,7 +85,7 @@ lab: install
 # then tests/ calls each notebook's functions (--dist loadgroup: one kernel per notebook).
 test: install-test
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
-	  --nbval-lax --nbval-current-env $(NOTEBOOKS)
+	  --nbval-lax --nbval-current-env $(NOTEBOOKS) templates
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
 
 # Re-execute notebooks in place as they are committed: top to bottom in a fresh kernel, no

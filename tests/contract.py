@@ -172,6 +172,17 @@ CONTRACTS = [
     ),
 ]
 
+# The contributors' template holds itself to the same contract.
+CONTRACTS.append(Contract(
+    "templates/notebook.ipynb", "simulate", ("I", "nA"), "PassiveResult", ("t", "V"),
+    example=dict(I=1.0, T=50.0, dt=0.1),
+    shapes={"V": ("t",)},
+    domain=dict(T=((OPEN, 0.0), 1e7), C=((OPEN, 0.0), 1e3), g_L=((OPEN, 0.0), 1e3),
+                E_L=(-200.0, 200.0)),
+    valid=dict(I=(-5.0, 5.0), T=(1.0, 200.0), dt=(0.01, 1.0), C=(0.2, 5.0), g_L=(0.05, 1.0)),
+    bad_first=BAD_CURRENTS,
+))
+
 BY_NOTEBOOK = {}
 for _c in CONTRACTS:
     BY_NOTEBOOK.setdefault(_c.notebook, []).append(_c)
