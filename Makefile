@@ -108,6 +108,7 @@ test-notebook: install-test
 # level, ...) fails the build, after all of them are reported. Then tools/check_book.py checks
 # the pages (every notebook rendered, equations typeset, launch buttons, setup cell hidden).
 book: install-test $(VENV)/.installed-book
+	$(BIN)/python tools/site_assets.py
 	$(BIN)/jupyter-book build . --all --warningiserror --nitpick --keep-going
 	$(BIN)/python tools/check_book.py
 
