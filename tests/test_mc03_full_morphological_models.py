@@ -338,7 +338,7 @@ def test_the_lone_soma_fires_trains_and_the_whole_cell_once(nb):
         assert counts["whole cell", amp] == counts["soma + the dendrites' capacitance", amp] == 1
 
 
-# ------------------------------------------------------------------ hostile input (issue cases)
+# ------------------------------------------------------------------ hostile input
 
 SWC_GOOD = "1 1 0 0 0 5 -1\n2 3 0 10 0 1 1\n3 3 0 20 0 1 2\n"
 SWC_BAD = {
@@ -368,7 +368,7 @@ SWC_BAD = {
 
 @pytest.mark.parametrize("case", list(SWC_BAD))
 def test_malformed_swc_files_are_refused_naming_file_and_line(nb, tmp_path, case):
-    """Every malformed file of issue 12: a ValueError, first word the parameter (path for
+    """Every malformed file once accepted or crashed on: a ValueError, first word the parameter (path for
     load_swc, swc for simulate_morphology), naming the file and the line or the rule, < 2 s."""
     content, where = SWC_BAD[case]
     path = tmp_path / "cell.swc"
@@ -406,7 +406,7 @@ def test_a_valid_multi_point_soma_and_a_pathlike_are_accepted(nb, tmp_path):
 
 
 def test_work_and_memory_are_bounded_before_allocating(nb, tmp_path):
-    """Issue 12: a 15 mm dendrite (1448 compartments at d_lambda) at T = 5e4 ms asked numpy
+    """A 15 mm dendrite (1448 compartments at d_lambda) at T = 5e4 ms once asked numpy
     for 21.6 GiB; it must be refused naming T, in < 2 s, having allocated < 100 MB."""
     rows = ["1 1 0 0 0 6 -1"] + [f"{k} 3 {10 * (k - 1)} 0 0 0.5 {k - 1}" for k in range(2, 1502)]
     path = tmp_path / "long.swc"
@@ -441,7 +441,7 @@ def test_work_and_memory_are_bounded_before_allocating(nb, tmp_path):
      "swc"),
 ])
 def test_absurd_input_gets_a_named_value_error(nb, call, name):
-    """Issue 12's cases for this notebook (V = 5.6e300 mV at I = 1e300 among them)."""
+    """Cases once accepted with nonsense results (V = 5.6e300 mV at I = 1e300) or unclear errors."""
     nb.run("import numpy as np")
     kind, msg = nb.eval_raises(call)
     assert kind == "ValueError" and first_word(msg) == name, (call, msg)
