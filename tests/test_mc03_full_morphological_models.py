@@ -200,8 +200,10 @@ def test_passive_input_resistance_matches_neuron_impedance(nb, params, tmp_path)
 # ------------------------------------------------------------------ traces, every compartment
 
 def test_passive_pulse_trace_matches_neuron_in_every_compartment(nb, tmp_path):
-    """Scalar callable pulses (own parameters, dt = 0.05) vs NEURON IClamps."""
-    pulses = [(3.0, 20.0, 0.04), (30.0, 5.0, -0.03)]
+    """Scalar callable pulses (own parameters, dt = 0.05) vs NEURON IClamps. The pulse edges
+    fall between grid points, so a current sampled anywhere but at t + dt/2 (as NEURON's
+    fixed step does) switches on a step early or late and fails."""
+    pulses = [(3.01, 20.0, 0.04), (30.03, 5.0, -0.03)]
     nb.run(pulse_code("I_test_pulses", pulses))
     params = dict(R_m=25000.0, R_a=120.0, C_m=1.0, E_L=-68.0)
     out = nb.eval("simulate_morphology(I=I_test_pulses, T=60.0, dt=0.05, R_m=25000.0, "
