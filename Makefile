@@ -85,7 +85,7 @@ lab: install
 # then tests/ calls each notebook's functions (--dist loadgroup: one kernel per notebook).
 test: install-test
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
-	  --nbval-lax --nbval-current-env $(NOTEBOOKS)
+	  --nbval-lax --nbval-current-env $(NOTEBOOKS) templates
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
 
 # Re-execute notebooks in place as they are committed: top to bottom in a fresh kernel, no
@@ -108,6 +108,7 @@ test-notebook: install-test
 # level, ...) fails the build, after all of them are reported. Then tools/check_book.py checks
 # the pages (every notebook rendered, equations typeset, launch buttons, setup cell hidden).
 book: install-test $(VENV)/.installed-book
+	$(BIN)/python tools/site_assets.py
 	$(BIN)/jupyter-book build . --all --warningiserror --nitpick --keep-going
 	$(BIN)/python tools/check_book.py
 
