@@ -418,9 +418,12 @@ def test_work_and_memory_are_bounded_before_allocating(nb, tmp_path):
                        ("simulate_morphology(I=0.1, T=1e6, dt=0.025)", "T"),
                        ("simulate_morphology(I=0.1, T=1e6, dt=5e-324)", "dt"),
                        ("simulate_morphology(I=0.1, T=1e300, dt=1e-10)", "T")]:
-        outcome, detail, seconds, peak = nb.eval(f"_nb_bounded({call!r})")
+        outcome, detail, _, peak = nb.eval(f"_nb_bounded({call!r})")   # traced: memory
         assert outcome == "ValueError" and first_word(detail) == name, (call, detail)
-        assert seconds < 2.0 and peak < 1e8, (call, seconds, peak)
+        assert peak < 1e8, (call, peak)
+        t0 = time.perf_counter()                   # untraced (tracing slows Python 2-5x)
+        assert nb.eval_raises(call)[0] == "ValueError"
+        assert time.perf_counter() - t0 < 2.0, call
 
 
 @pytest.mark.parametrize("call, name", [
