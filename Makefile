@@ -102,7 +102,7 @@ test-notebook: install-test
 	    tests/test_contract.py tests/test_exercises.py tests/test_hostile_input.py) \
 	  -k "$(basename $(notdir $(NB))) or $(notdir $(NB))"
 
-# The static site (issue 7): Jupyter Book 1.x renders the committed, executed notebooks (nothing
+# The static site: Jupyter Book 1.x renders the committed, executed notebooks (nothing
 # is executed) into _build/html. --all rebuilds every page, so every warning is seen on every
 # run; -W -n --keep-going: any warning (a broken link or cross-reference, a heading that skips a
 # level, ...) fails the build, after all of them are reported. Then tools/check_book.py checks
@@ -111,7 +111,7 @@ book: install-test $(VENV)/.installed-book
 	$(BIN)/jupyter-book build . --all --warningiserror --nitpick --keep-going
 	$(BIN)/python tools/check_book.py
 
-# Speed budgets (issue 6): execution time, slider latency and peak memory of every notebook, and
+# Speed budgets: execution time, slider latency and peak memory of every notebook, and
 # the hand-written solvers against NEURON; writes benchmarks/results.md and README's Performance.
 bench: install-test
 	$(BIN)/python benchmarks/run.py

@@ -20,7 +20,10 @@ tests/test_contract.py and tests/test_hostile_input.py read this table; a notebo
 file tests the science. A new notebook adds its entry here (CONTRIBUTING.md).
 """
 
+import re
 from dataclasses import dataclass, field
+
+import pytest
 
 OPEN = "open"
 INF = float("inf")
@@ -177,3 +180,31 @@ CONTRACTS = [
 BY_NOTEBOOK = {}
 for _c in CONTRACTS:
     BY_NOTEBOOK.setdefault(_c.notebook, []).append(_c)
+
+
+# ------------------------------------------------------------ helpers of the two suites
+def contract_params(contracts=None):
+    contracts = CONTRACTS if contracts is None else contracts
+    return [pytest.param(c, marks=pytest.mark.notebook(c.notebook), id=c.id) for c in contracts]
+
+
+def first_word(message):
+    match = re.match(r"\s*([A-Za-z_][A-Za-z_0-9]*)", message)
+    return match.group(1) if match else ""
+
+
+def call_expr(c: Contract, overrides=None, first=None):
+    """The call of the table's example, with some keyword arguments (or the first) replaced;
+    `first` and Expr values are expressions pasted as they are."""
+    kwargs = dict(c.example, **(overrides or {}))
+    example_first = kwargs.pop(c.first[0], None)
+    if first is None:
+        first = "DEFAULT_SWC" if c.function == "load_swc" else repr(example_first)
+    return f"{c.function}({', '.join([first] + [f'{k}={v!r}' for k, v in kwargs.items()])})"
+
+
+class Expr(str):
+    """An expression to paste into the call as it is (repr gives the text itself)."""
+
+    def __repr__(self):
+        return str(self)
