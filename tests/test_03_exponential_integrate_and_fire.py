@@ -15,8 +15,9 @@ measured for its case, far below the one-step error of a spike time rounded to t
 grid-quantised, first-order or wrongly sampled implementation fails. Errors add up along a
 train, so spike k is allowed k times the per-interval tolerance.
 
-Bad input is tested once for the whole collection in tests/test_contract.py; the cases of the
-hostile-input review of this notebook (issue 12) are kept here as regression examples.
+Bad input is tested once for the whole collection in tests/test_contract.py and
+tests/test_hostile_input.py; the cases once found to hang, overflow or blame the wrong
+parameter in this notebook are kept here as regression examples.
 """
 
 import math
@@ -228,7 +229,7 @@ def test_refractory_period_holds_the_reset(nb):
     assert s[2] - s[1] == pytest.approx(exact_isi(1500.0, p), abs=1e-8)
 
 
-# ------------------------------------------------------------------ convergence (finding 19)
+# ------------------------------------------------------------------ convergence
 
 @pytest.mark.parametrize("I", [700.0, 1500.0])
 def test_spike_times_converge_at_fourth_order(nb, I):
@@ -280,7 +281,7 @@ def test_forward_euler_loop_is_first_order_and_late(nb):
     assert 0.9 < order < 1.1, order
 
 
-# ------------------------------------------------------------------ hostile input (issue 12)
+# ------------------------------------------------------------------ hostile input
 
 HOSTILE = [  # (call, parameter the message must start with)
     ("simulate(700.0, T=50.0, dt=5e-324)", "dt"),          # T / dt overflows to inf
@@ -306,7 +307,7 @@ HOSTILE = [  # (call, parameter the message must start with)
 
 @pytest.mark.parametrize("expr, name", HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_hostile_input_is_refused_quickly_naming_the_parameter(nb, expr, name):
-    """Each case of the hostile-input review raises a ValueError whose first word is the
+    """Each case once found to hang, overflow or blame the wrong parameter raises a ValueError whose first word is the
     parameter, within 2 s and allocating less than 100 MB (MEMORY_BUDGET is 2e9 bytes)."""
     nb.run_file("contract.py")
     nb.run("import numpy as np")
