@@ -85,10 +85,15 @@ CONTRACTS = [
         "EIFResult", ("t", "V", "spikes"),
         example=dict(I=700.0, T=50.0, dt=0.05),
         shapes={"V": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e6), C=((OPEN, 0.0), 1e5), g_L=((OPEN, 0.0), 1e4),
-                    Delta_T=((OPEN, 0.0), 20.0), t_ref=(0.0, 1e3)),
-        valid=dict(I=(-500.0, 3000.0), T=(1.0, 200.0), dt=(0.01, 0.1), C=(100.0, 500.0),
-                   g_L=(10.0, 50.0), Delta_T=(0.5, 4.0), t_ref=(0.0, 5.0)),
+        # dt is further bounded by T and by the accuracy limit (which depends on I and the
+        # membrane); V_peak must lie in (V_T, V_T + 500 Delta_T], V_reset and V0 below V_peak.
+        domain=dict(I=(-1e5, 1e5), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1e6),
+                    C=((OPEN, 0.0), 1e5), g_L=((OPEN, 0.0), 1e4), E_L=(-200.0, 200.0),
+                    V_T=(-200.0, 200.0), Delta_T=((OPEN, 0.0), 20.0), V_peak=(-200.0, 200.0),
+                    V_reset=(-200.0, 200.0), t_ref=(0.0, 1e3), V0=(-200.0, 200.0)),
+        # Every combination runs: the accuracy limit is at least 0.15 ms here.
+        valid=dict(I=(-500.0, 1500.0), T=(1.0, 200.0), dt=(0.01, 0.05), C=(200.0, 500.0),
+                   g_L=(10.0, 50.0), Delta_T=(1.0, 4.0), t_ref=(0.0, 5.0)),
         bad_first=BAD_CURRENTS,
     ),
     Contract(
