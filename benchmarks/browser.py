@@ -16,9 +16,16 @@ time (``measure(relpath)``):
    * start: the keydown of that Enter (or the ``change`` / ``click`` / arrow-key event);
    * painted: a MutationObserver on the panel watches its output for the new plot, i.e. until
      every ``img`` in the panel's output is new (a new element, or a new ``src``) and there are
-     at least as many as before; then ``img.decode()`` for each (loaded and decoded), then the
-     next ``requestAnimationFrame`` (the frame that shows it), then a task posted from that
-     frame callback, which runs after the frame's rendering: the clock stops there.
+     at least as many as before. In its callback (a microtask, so before the page is rendered
+     again) each new image is marked for the browser's Element Timing API (``elementtiming``),
+     and the clock stops at its ``renderTime``: Chromium's own time stamp of the frame in which
+     the image was first painted (the latest of them, if the panel shows several). As a
+     cross-check, and the fallback where no Element Timing entry arrives, the page also notes
+     when ``img.decode()`` has resolved for each (loaded and decoded), the next
+     ``requestAnimationFrame`` has run and a task posted from it has run, after that frame's
+     rendering (``frame_ms``). On a loaded machine the two differ by tens of ms either way:
+     decode() can resolve after the image is already on screen, and the presentation of a
+     frame can lag the main thread's rendering of it.
 
    The first change of each panel is a warm-up and is not counted. Between changes the
    kernel is left to go idle. A traceback in the panel's output, or no new plot within
@@ -38,7 +45,7 @@ from jupyter_client import BlockingKernelClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "browser-tests"))
 sys.path.insert(0, str(ROOT))
-from lab import LabServer, NotebookPage, PageError, launch_chromium  # noqa: E402
+from lab import LabServer, NotebookPage, launch_chromium  # noqa: E402
 from tools.kernel import KernelError, NotebookKernel  # noqa: E402
 
 RUN_ALL_TIMEOUT = 600       # s: Run All Cells of one notebook (about 30 s at most when quiet)
@@ -50,25 +57,49 @@ SETTLE = 0.2                # s: pause after the kernel is idle again, before th
 ARM_JS = r"""([panelSelector, trigger, timeout]) => {
     const panel = document.querySelector(panelSelector);
     const images = () => Array.from(panel.querySelectorAll('.widget-output img'));
-    const before = new Set(images()), newSrc = new Set();
-    const m = {t0: null, dom: null, decoded: null, frame: null, painted: null, images: 0, error: null};
+    const before = new Set(images()), newSrc = new Set(), rendered = new Map();
+    const m = {t0: null, dom: null, decoded: null, frame: null, painted: null, by: null,
+               images: 0, error: null, origin: performance.timeOrigin};
     const start = (event) => {
         if (m.t0 === null && (!trigger.key || event.key === trigger.key)) m.t0 = performance.now();
     };
     document.addEventListener(trigger.type, start, true);
     m.done = new Promise((resolve) => {
-        let observer = null;
+        let observer = null, paints = null, fresh = [];
         const finish = () => {
             if (observer) observer.disconnect();
+            if (paints) paints.disconnect();
             document.removeEventListener(trigger.type, start, true);
             const {done, ...plain} = m;
             resolve(plain);
         };
+        const settle = (byFrame) => {
+            if (m.painted !== null || m.frame === null) return;
+            if (fresh.every((i) => rendered.get(i) > 0)) {
+                m.painted = Math.max(...fresh.map((i) => rendered.get(i)));
+                m.by = 'element timing';
+            } else if (byFrame) {
+                m.painted = m.frame;
+                m.by = 'frame';
+            } else return;
+            finish();
+        };
+        if (PerformanceObserver.supportedEntryTypes.includes('element')) {
+            paints = new PerformanceObserver((list) => {
+                for (const e of list.getEntries())
+                    if (e.identifier === 'nb-bench' && e.element) rendered.set(e.element, e.renderTime);
+                settle(false);
+            });
+            paints.observe({type: 'element'});
+        }
         const check = () => {
             const error = panel.querySelector(
                 '.widget-output [data-mime-type="application/vnd.jupyter.stderr"]');
             if (error) { m.error = error.innerText.slice(0, 2000); finish(); return; }
-            const now = images(), fresh = now.filter((i) => !before.has(i) || newSrc.has(i));
+            const now = images();
+            fresh = now.filter((i) => !before.has(i) || newSrc.has(i));
+            // A microtask right after the DOM change: marked before the image can be painted.
+            fresh.forEach((i) => i.setAttribute('elementtiming', 'nb-bench'));
             if (m.t0 === null || fresh.length === 0 || fresh.length < before.size
                 || fresh.length !== now.length || m.dom !== null) return;
             m.dom = performance.now();
@@ -76,10 +107,11 @@ ARM_JS = r"""([panelSelector, trigger, timeout]) => {
             observer.disconnect();
             Promise.all(fresh.map((i) => i.decode())).then(() => {
                 m.decoded = performance.now();
-                requestAnimationFrame(() => {
+                requestAnimationFrame(() => setTimeout(() => {
                     m.frame = performance.now();
-                    setTimeout(() => { m.painted = performance.now(); finish(); }, 0);
-                });
+                    settle(false);
+                    setTimeout(() => settle(true), 1000);   // no element timing entry: the frame
+                }, 0));
             }, (e) => { m.error = `the new image did not decode: ${e}`; finish(); });
         };
         observer = new MutationObserver((records) => {
@@ -99,6 +131,8 @@ ARM_JS = r"""([panelSelector, trigger, timeout]) => {
     });
     window.__nbBench = m;
 }"""
+PANEL_TAGS_JS = """() => Array.from(document.querySelectorAll('.widget-interact')).map(
+    (e) => Array.from(e.classList).find((c) => c.startsWith('nb-bench-panel-')) || null)"""
 TRIGGERS = {"readout": {"type": "keydown", "key": "Enter"}, "select": {"type": "change"},
             "option": {"type": "click"}, "click": {"type": "click"}}
 
@@ -177,12 +211,8 @@ class BrowserBench:
             plan = kernel.eval("_nb_bench_plan()")
             kernel.run("_nb_bench_instrument()")
             result = dict(run_all_s=run_all_s, panels=[], problems=[], load=[])
-            found = nb.panels().count()
-            if found != len(plan):
-                result["problems"].append(
-                    f"{found} panels on the page, {len(plan)} reachable from the notebook's names")
-            for panel in plan:
-                result["panels"].append(self._measure_panel(nb, kernel, panel, result))
+            for i in self._page_order(nb, len(plan), result["problems"]):
+                result["panels"].append(self._measure_panel(nb, kernel, plan[i], result))
             kernel.run("_nb_bench_finish()")
             nb.raise_on_errors("after the slider changes")
             return result
@@ -213,7 +243,7 @@ class BrowserBench:
                     result["problems"].append(f"{panel['function']}({control['name']}={value}): "
                                               f"{change['error']}")
                     break
-                self._wait_idle(nb)
+                self._wait_idle(kernel)
         records = kernel.eval("_nb_bench_take_records()")
         match_records(changes, records, result["problems"], panel["function"])
         return dict(panel=i, function=panel["function"], changes=changes,
@@ -228,7 +258,12 @@ class BrowserBench:
         element.scroll_into_view_if_needed()
         page.evaluate(ARM_JS, [selector, trigger, CHANGE_TIMEOUT * 1000])
         if how == "readout":
-            nb.type_into_readout(element, what)
+            readout = element.locator(".widget-readout").first
+            readout.scroll_into_view_if_needed()
+            readout.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.type(str(what))
+            page.keyboard.press("Enter")
         elif how == "arrow":
             element.locator(".noUi-handle").first.focus()
             page.keyboard.press(what)
@@ -242,16 +277,32 @@ class BrowserBench:
         if m["error"] or m["painted"] is None:
             return dict(error=m["error"] or "not painted")
         t0 = m["t0"]
-        return dict(painted_ms=m["painted"] - t0, dom_ms=m["dom"] - t0,
-                    decoded_ms=m["decoded"] - t0, images=m["images"])
+        return dict(painted_ms=m["painted"] - t0, painted_by=m["by"], dom_ms=m["dom"] - t0,
+                    decoded_ms=m["decoded"] - t0, frame_ms=m["frame"] - t0, images=m["images"],
+                    keypress_epoch=(m["origin"] + t0) / 1e3)
 
     @staticmethod
-    def _wait_idle(nb, timeout=CHANGE_TIMEOUT):
+    def _page_order(nb, n, problems, timeout=30):
+        """The tagged panels in the order the page shows them; reports a panel on the page
+        that the notebook's names do not reach, and one that is not on the page."""
         deadline = time.monotonic() + timeout
-        while not (nb.execution_indicator_idle() and nb.kernel_status().endswith("| Idle")):
-            if time.monotonic() > deadline:
-                raise PageError(f"the kernel stayed busy for {timeout} s after a change")
-            time.sleep(0.05)
+        while True:
+            tags = nb.page.evaluate(PANEL_TAGS_JS)
+            shown = [int(t.rsplit("-", 1)[1]) for t in tags if t]
+            if len(set(shown)) == n or time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
+        if None in tags:
+            problems.append(f"{tags.count(None)} panel(s) on the page that the notebook's names "
+                            "do not reach: not measured")
+        problems += [f"panel {i} of the notebook's names is not on the page" for i in range(n)
+                     if i not in shown]
+        return list(dict.fromkeys(shown))
+
+    @staticmethod
+    def _wait_idle(kernel):
+        """Until the kernel has finished the update: it runs our (empty) request after it."""
+        kernel.run("", timeout=CHANGE_TIMEOUT)
         time.sleep(SETTLE)
 
 
@@ -272,7 +323,8 @@ def match_records(changes, records, problems, function):
         record = pending[k]
         pending = pending[k + 1:]
         change.update(kernel_ms=record["ms"], kernel_cpu_ms=record["cpu_ms"],
-                      kernel_state=record["state"])
+                      kernel_state=record["state"],
+                      to_kernel_ms=1e3 * (record["start_epoch"] - change["keypress_epoch"]))
     for extra in pending:
         problems.append(f"{function}: an update that no change made: {extra['state']}")
 
@@ -286,9 +338,11 @@ def summary(changes):
     kernel = [c["kernel_ms"] for c in counted if "kernel_ms" in c]
     extra = [c["painted_ms"] - c["kernel_ms"] for c in counted if "kernel_ms" in c]
     cpu = [c["kernel_cpu_ms"] for c in counted if "kernel_ms" in c]
+    inbound = [c["to_kernel_ms"] for c in counted if "kernel_ms" in c]
     return dict(n=len(counted), median_ms=statistics.median(browser), max_ms=max(browser),
                 kernel_median_ms=statistics.median(kernel) if kernel else None,
                 kernel_max_ms=max(kernel) if kernel else None,
                 kernel_cpu_median_ms=statistics.median(cpu) if cpu else None,
+                to_kernel_median_ms=statistics.median(inbound) if inbound else None,
                 extra_median_ms=statistics.median(extra) if extra else None,
                 slowest=max(counted, key=lambda c: c["painted_ms"]))

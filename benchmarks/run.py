@@ -107,12 +107,14 @@ def bench_browser(bench, relpath, result):
             continue
         print(f"    panel {panel['panel']} {panel['function']}: {s['n']} changes, keypress -> "
               f"painted median {s['median_ms']:.0f} ms, max {s['max_ms']:.0f} ms; in the kernel "
-              f"median {fmt(s['kernel_median_ms'])} ms, max {fmt(s['kernel_max_ms'])} ms", flush=True)
+              f"median {fmt(s['kernel_median_ms'])} ms, max {fmt(s['kernel_max_ms'])} ms "
+              f"(CPU {fmt(s['kernel_cpu_median_ms'])} ms)", flush=True)
         for name in dict.fromkeys(c["name"] for c in panel["changes"]):
             row = [c for c in panel["changes"] if c["name"] == name and "painted_ms" in c]
             print(f"      {name:14s} " + "  ".join(
-                f"{c['painted_ms']:.0f}/{fmt(c.get('kernel_ms'))}" + ("w" if c["warmup"] else "")
-                for c in row) + "  ms (browser/kernel, w: warm-up)")
+                f"{fmt(c.get('to_kernel_ms'))}+{fmt(c.get('kernel_ms'))}->{c['painted_ms']:.0f}"
+                + ("w" if c["warmup"] else "") for c in row)
+                + "  ms (keypress to kernel + in kernel -> painted; w: warm-up)")
     for problem in measured["problems"]:
         print(f"    PROBLEM: {problem}")
 
@@ -203,11 +205,12 @@ def markdown_table(header, rows):
 def latency(s):
     """Browser and kernel cells of a summary (browser.summary)."""
     return (f"{s['median_ms']:.0f} / {s['max_ms']:.0f}",
-            f"{fmt(s['kernel_median_ms'])} / {fmt(s['kernel_max_ms'])} ({fmt(s['kernel_cpu_median_ms'])})")
+            f"{fmt(s['kernel_median_ms'])} / {fmt(s['kernel_max_ms'])} ({fmt(s['kernel_cpu_median_ms'])})",
+            fmt(s["to_kernel_median_ms"]))
 
 
 LATENCY_HEADER = ("changes", "keypress → painted, median / max [ms]",
-                  "in the kernel, median / max (CPU median) [ms]")
+                  "in the kernel, median / max (CPU median) [ms]", "keypress → kernel, median [ms]")
 
 
 def panel_table(results):
@@ -218,7 +221,7 @@ def panel_table(results):
         for panel in r.get("panels", []):
             s = panel["summary"]
             measured = (s["n"], *latency(s), budget, panel_verdict(r, s)) if s else \
-                (0, "not measured", "-", budget, "**no**")
+                (0, "not measured", "-", "-", budget, "**no**")
             rows.append((Path(r["notebook"]).stem, f"`{panel['function']}`", *measured))
     return markdown_table(("notebook", "panel", *LATENCY_HEADER, "budget (aim) [ms]", "met"), rows)
 

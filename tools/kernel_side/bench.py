@@ -159,17 +159,18 @@ def _nb_bench_plan():
 def _nb_bench_instrument():
     """Time, in this kernel, every update of a control that arrives from the front end:
     from receiving the new value to the end of the panel's redraw (the callback, the
-    figure and its PNG, sent). Kept in _nb_bench_records."""
+    figure and its PNG, sent), wall and CPU time, and when it arrived (the wall clock, which
+    the browser shares on this machine). Kept in _nb_bench_records."""
     for i, panel in enumerate(_nb_panels()):              # noqa: F821
         for j, c in enumerate(panel.kwargs_widgets):
             def timed(state, _set=c.set_state, _i=i, _j=j):
-                cpu0, t0 = _nb_time.process_time(), _nb_time.perf_counter()
+                epoch, cpu0, t0 = _nb_time.time(), _nb_time.process_time(), _nb_time.perf_counter()
                 try:
                     return _set(state)
                 finally:
                     if "value" in state or "index" in state:
                         _nb_bench_records.append(dict(
-                            panel=_i, control=_j, state=repr(state),
+                            panel=_i, control=_j, state=repr(state), start_epoch=epoch,
                             ms=1e3 * (_nb_time.perf_counter() - t0),
                             cpu_ms=1e3 * (_nb_time.process_time() - cpu0)))
             c.set_state = timed                           # _handle_msg calls self.set_state
