@@ -16,7 +16,7 @@ Validation §1), accumulating from spike to spike. Spike k may therefore be off 
 for the first spike at dt = 0.01 ms. Spike counts must be equal.
 
 Parameter sets (units pF, nS, mV, ms, pA): Brette & Gerstner (2005), regular spiking, as in
-Brian2's Brette_Gerstner_2005.py and NEST's aeif defaults; the rows "adaptation", "initial burst",
+Brian2's Brette_Gerstner_2005.py (NEST's aeif defaults agree except V_reset); the rows "adaptation", "initial burst",
 "regular bursting" and "tonic spiking" of Naud et al. (2008), Table 1, as transcribed identically
 by Brian2's example and ANNarchy's AdEx notebook; and "transient spiking" as in Brian2's example
 (values adapted by P. Müller to match Naud et al.'s Fig. 4g; the printed Table 1 row, as
@@ -261,24 +261,17 @@ def test_extreme_currents_stay_finite_without_warnings_and_fast(nb):
 
 
 @pytest.mark.parametrize("expr, name", [
-    ("simulate(1e7)", "I"),                                   # once 21 s
-    ("simulate(1e9)", "I"),                                   # once never finished
-    ("simulate(lambda t: np.full(np.shape(t), 1e9))", "I"),
-    ("simulate(lambda t: np.ones(3))", "I"),                  # an array per time
-    ("simulate('1000')", "I"),                                # strings are not numbers
-    ("simulate(1000.0, C='281')", "C"),
-    ("simulate(1000.0, C=None)", "C"),                        # once: float() argument must be ...
-    ("simulate(1000.0, T=True)", "T"),
-    ("simulate(1000.0, dt=5e-324)", "dt"),                    # once: OverflowError
+    # (bad types, domain edges and the cases once seen to hang are in tests/test_contract.py and
+    # tests/test_hostile_input.py; these are the limits that depend on other parameters)
     ("simulate(1000.0, T=1e6, dt=0.01)", "T"),                # 1e8 steps: refused before work
     ("simulate(1000.0, dt=0.95)", "dt"),                      # above the limit, 0.937 ms here
     ("simulate(1000.0, T=0.5, dt=0.9)", "dt"),                # dt > T
     ("simulate(600.0, V_reset=-0.5)", "I"),                   # fires faster than the grid
-    ("simulate(1000.0, V_peak=-60.0)", "V_peak"),             # below V_T
     ("simulate(1000.0, V0=1.0)", "V0"),                       # above V_peak
+    ("simulate(1000.0, V_peak=-10.0, V_T=-10.0)", "V_peak"),  # not above V_T
 ])
-def test_hostile_input_is_refused_quickly_naming_the_parameter(nb, expr, name):
-    """Regression examples: a named ValueError, first word = the parameter, within 2 s."""
+def test_limits_that_depend_on_other_parameters_are_refused_quickly(nb, expr, name):
+    """A named ValueError, first word = the parameter, within 2 s."""
     t0 = time.perf_counter()
     kind, message = nb.eval_raises(expr)
     assert kind == "ValueError" and message.split()[0].split("(")[0] == name, (kind, message)
