@@ -15,7 +15,7 @@ import re
 import nbformat
 import pytest
 
-from conftest import NOTEBOOKS, ROOT, notebook_params
+from conftest import ROOT, WITH_TEMPLATE, notebook_params
 from tools.collection import test_file  # conftest put the repository root on sys.path
 
 MIN_EXERCISES, MAX_EXERCISES, MIN_CODE_EXERCISES = 4, 6, 3
@@ -58,7 +58,7 @@ def verdicts(text):
             if line.startswith(("Correct", "Not yet"))]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_exercises_have_the_agreed_shape(path):
     cells = exercises_section(nbformat.read(ROOT / path, as_version=4).cells)
     titles = [m.group(0) for c in cells if c.cell_type == "markdown"
@@ -78,7 +78,7 @@ def test_exercises_have_the_agreed_shape(path):
         assert called in solution.source, f"{where}: the solution does not end with {called}()"
 
 
-@pytest.mark.parametrize("path", notebook_params(NOTEBOOKS))
+@pytest.mark.parametrize("path", notebook_params(WITH_TEMPLATE))
 def test_live_run_stubs_are_told_not_yet_and_solutions_are_correct(path, nb):
     """In the test kernel's fresh execution: each check after an untouched stub prints
     'Not yet', each solution's own check prints 'Correct' (and nothing 'Not yet')."""
@@ -90,7 +90,7 @@ def test_live_run_stubs_are_told_not_yet_and_solutions_are_correct(path, nb):
             f"{path}: the solution's check printed {stdout(solution)!r}\n{solution.source[:300]}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_every_checker_meets_a_wrong_answer_in_the_notebooks_test_file(path):
     """Each check_<what> the notebook defines is called with wrong answers in its own tests
     (which require 'Not yet'), so a checker that accepts anything fails the suite."""

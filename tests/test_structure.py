@@ -9,7 +9,7 @@ import re
 import nbformat
 import pytest
 
-from conftest import NOTEBOOKS, ROOT
+from conftest import NOTEBOOKS, ROOT, WITH_TEMPLATE
 from tools.execute_notebooks import clean_metadata
 
 SECTIONS = ["Description", "Mathematics", "Biophysical relevance", "Applications",
@@ -62,7 +62,7 @@ def test_every_notebook_on_disk_is_in_the_table_of_contents():
     assert on_disk == set(NOTEBOOKS), f"not in _toc.yml: {sorted(on_disk - set(NOTEBOOKS))}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_has_the_nine_sections_in_order(path):
     headings = level2_headings(load(path))
     positions = []
@@ -73,21 +73,21 @@ def test_has_the_nine_sections_in_order(path):
     assert positions == sorted(positions), f"{path}: sections out of order: {headings}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_opens_with_title_and_prerequisites(path):
     first = load(path).cells[0]
     assert first.cell_type == "markdown" and first.source.lstrip().startswith("# ")
     assert "prerequisite" in first.source.lower(), f"{path}: first cell names no prerequisites"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_was_executed_top_to_bottom_in_a_fresh_kernel(path):
     counts = [c.execution_count for c in code_cells(load(path))]
     assert None not in counts, f"{path}: some code cells were not executed"
     assert counts == list(range(1, len(counts) + 1)), f"{path}: execution counts {counts}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_stores_no_error_output(path):
     for cell in code_cells(load(path)):
         for output in cell.outputs:
@@ -97,12 +97,12 @@ def test_stores_no_error_output(path):
                     f"{path}: warning stored in output of\n{cell.source}\n{output.text}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_is_small_enough_to_read_on_github(path):
     assert (ROOT / path).stat().st_size < MAX_BYTES
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_has_output_checked_cells_with_stored_output(path):
     checked = [c for c in code_cells(load(path)) if "# NBVAL_CHECK_OUTPUT" in c.source]
     assert checked, f"{path}: no '# NBVAL_CHECK_OUTPUT' cell for nbval to compare"
@@ -111,7 +111,7 @@ def test_has_output_checked_cells_with_stored_output(path):
             f"{path}: checked cell prints nothing:\n{cell.source}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_cell_metadata_holds_only_what_the_collection_uses(path):
     """tags, collapsed and jupyter.source_hidden; no execution timestamps (make notebooks)."""
     dropped = clean_metadata(load(path))
@@ -126,7 +126,7 @@ PARENTHESISED_UNIT = re.compile(
     r"\s\((mV|ms|nA|pA|nS|pF|nF|Hz|µm|MΩ|mS/cm²|µA/cm²|µF/cm²|Ω cm|Ω cm²|°C)\)")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_units_are_written_one_way(path):
     """`name [unit]` with Unicode µ, Ω, ², ° in code (labels, sliders, docstrings, comments)."""
     problems = []
@@ -143,7 +143,7 @@ INTERNAL_REFERENCE = re.compile(r"\b[Ii]ssues?\s*#?\d+")
 def test_code_cites_no_internal_work_item_numbers():
     """Comments and docstrings say what and why, not which work item asked for it."""
     problems = []
-    for path in NOTEBOOKS:
+    for path in WITH_TEMPLATE:
         for cell in code_cells(load(path)):
             problems += [f"{path}: {m.group(0)}" for m in INTERNAL_REFERENCE.finditer(cell.source)]
     for pattern in ("tests/*.py", "tools/**/*.py", "benchmarks/*.py", "browser-tests/*.py",
