@@ -138,11 +138,13 @@ CONTRACTS = [
         "HHResult", ("t", "V", "m", "h", "n", "spikes"),
         example=dict(I=10.0, T=30.0, dt=0.025),
         shapes={"V": ("t",), "m": ("t",), "h": ("t",), "n": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e6), g_Na=(0.0, 1e4), g_K=(0.0, 1e4), g_L=(0.0, 1e3),
-                    C_m=((OPEN, 0.0), 100.0)),
+        domain=dict(I=(-1000.0, 1000.0), T=((OPEN, 0.0), 1e6), dt=(1e-6, 0.5),
+                    g_Na=(0.0, 1e4), g_K=(0.0, 1e4), g_L=(0.0, 1e3), E_Na=(-200.0, 200.0),
+                    E_K=(-200.0, 200.0), E_L=(-200.0, 200.0), C_m=((OPEN, 0.0), 100.0),
+                    celsius=(0.0, 40.0)),
         valid=dict(I=(-5.0, 100.0), T=(1.0, 60.0), dt=(0.005, 0.05), g_Na=(50.0, 200.0),
-                   g_K=(10.0, 60.0), celsius=(0.0, 20.0)),
-        bad_first=BAD_CURRENTS,
+                   g_K=(10.0, 60.0), g_L=(0.1, 1.0), C_m=(0.5, 2.0), celsius=(0.0, 20.0)),
+        bad_first=BAD_CURRENTS + ("lambda t: 5e3", "lambda t: True", "[1.0, 2.0]"),
     ),
     # ------------------------------------------------------------------ multi-compartment
     Contract(
