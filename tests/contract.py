@@ -49,6 +49,13 @@ class Contract:
         return f"{self.notebook.split('/')[-1].removesuffix('.ipynb')}.{self.function}"
 
 
+class Expr(str):
+    """An expression to paste into the call as it is (repr gives the text itself)."""
+
+    def __repr__(self):
+        return str(self)
+
+
 # Current callables that every contract function with a current must refuse, naming the current.
 BAD_CURRENTS = (
     "lambda t: float('nan')",                 # not finite
@@ -201,7 +208,7 @@ CONTRACTS = [
     Contract(
         "multi-compartment-neurons/04_detailed_biophysical_models_neuron.ipynb", "run_step",
         ("I", "nA"), "StepResult", ("t", "V_soma", "spikes", "rate", "V_path", "path_distance"),
-        example=dict(I=0.2, cell=type("CellRef", (str,), {"__repr__": str.__str__})("cell"),
+        example=dict(I=0.2, cell=Expr("cell"),
                      T=50.0, delay=10.0, dur=30.0),
         shapes={"V_soma": ("t",)},
         # dt: (0, min(T, 0.1)] ms with the fixed step (the example's), (0, T] with CVode
@@ -214,7 +221,7 @@ CONTRACTS = [
     Contract(
         "multi-compartment-neurons/04_detailed_biophysical_models_neuron.ipynb", "run_synapse",
         ("distance", "µm"), "SynapseResult", ("t", "V_soma", "V_syn", "spikes", "distance"),
-        example=dict(distance=100.0, cell=type("CellRef", (str,), {"__repr__": str.__str__})("cell"),
+        example=dict(distance=100.0, cell=Expr("cell"),
                      T=50.0),
         shapes={"V_soma": ("t",), "V_syn": ("t",)},
         # distance: [0, end of the main apical path] (428 µm for this cell); T, dt as in run_step,
@@ -279,10 +286,3 @@ def call_expr(c: Contract, overrides=None, first=None):
     if first is None:
         first = "DEFAULT_SWC" if c.function == "load_swc" else repr(example_first)
     return f"{c.function}({', '.join([first] + [f'{k}={v!r}' for k, v in kwargs.items()])})"
-
-
-class Expr(str):
-    """An expression to paste into the call as it is (repr gives the text itself)."""
-
-    def __repr__(self):
-        return str(self)
