@@ -150,3 +150,33 @@ def _nb_bench_morphology(repeats, I=0.2, T=200.0, dt=0.025):
     return _nb_comparison("full morphology, hh soma",
                           f"simulate_morphology({I}, T={T}, dt={dt}, active=True)", t_ours,
                           times, agreement)
+
+
+def _nb_bench_axon(repeats, I=0.5, T=10.0, dt=0.025, L=2000.0, diam=1.0, nseg=200):
+    """Bare HH axon (multi-compartment-neurons/05): simulate_axon against NEURON's hh on one
+    section of nseg segments (the notebook's BARE settings), an IClamp of I [nA] at x = 0, exact
+    rates (usetable_hh = 0: the notebook's last NEURON run switched the tables on). Every segment
+    centre is compared, and the first spike time at each (a NaN, no spike, fails the check)."""
+    p = dict(R_a=35.4, C_m=1.0, celsius=6.3)
+    t_ours, ours = _nb_median_time(                                            # noqa: F821
+        lambda: simulate_axon(I, T=T, dt=dt, L=L, diam=diam, nseg=nseg, **p), repeats)  # noqa: F821
+    others = sum(1 for _ in _nb_h.allsec())
+    axon = _nb_h.Section(name="nb_bench_axon")
+    axon.L, axon.diam, axon.nseg, axon.Ra, axon.cm = L, diam, nseg, p["R_a"], p["C_m"]
+    axon.insert("hh")
+    stim = _nb_h.IClamp(axon(0.0))
+    stim.delay, stim.dur, stim.amp = 0.0, 1e9, I
+    _nb_h.usetable_hh, _nb_h.celsius = 0, p["celsius"]
+    v_rec = _nb_h.Vector().record(axon(0.5)._ref_v)
+    times = _nb_neuron_times(V_REST, T, dt, 0, repeats)                       # noqa: F821
+    del v_rec
+    V_nrn = _nb_np.column_stack(_nb_neuron_run(V_REST, T, [seg._ref_v for seg in axon]))  # noqa: F821
+    V_ours = ours.V[:, 1:-1]
+    agreement = _nb_agreement(ours.t, V_ours, V_nrn, spike_times(ours.t, V_ours),   # noqa: F821
+                              spike_times(ours.t, V_nrn))          # the notebook's detector, NaN: none  # noqa: F821
+    if others:
+        agreement = (False, f"{others} other section(s) in NEURON would be simulated too; "
+                     + agreement[1])
+    del stim, axon
+    return _nb_comparison("bare HH axon", f"simulate_axon({I}, T={T}, dt={dt}, L={L}, diam={diam}, "
+                          f"nseg={nseg})", t_ours, times, agreement)
