@@ -85,7 +85,7 @@ lab: install
 # then tests/ calls each notebook's functions (--dist loadgroup: one kernel per notebook).
 test: install-test
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
-	  --nbval-lax --nbval-current-env $(NOTEBOOKS)
+	  --nbval-lax --nbval-current-env $(NOTEBOOKS) templates
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
 
 # Re-execute notebooks in place as they are committed: top to bottom in a fresh kernel, no
@@ -102,16 +102,17 @@ test-notebook: install-test
 	    tests/test_contract.py tests/test_exercises.py tests/test_hostile_input.py) \
 	  -k "$(basename $(notdir $(NB))) or $(notdir $(NB))"
 
-# The static site (issue 7): Jupyter Book 1.x renders the committed, executed notebooks (nothing
+# The static site: Jupyter Book 1.x renders the committed, executed notebooks (nothing
 # is executed) into _build/html. --all rebuilds every page, so every warning is seen on every
 # run; -W -n --keep-going: any warning (a broken link or cross-reference, a heading that skips a
 # level, ...) fails the build, after all of them are reported. Then tools/check_book.py checks
 # the pages (every notebook rendered, equations typeset, launch buttons, setup cell hidden).
 book: install-test $(VENV)/.installed-book
+	$(BIN)/python tools/site_assets.py
 	$(BIN)/jupyter-book build . --all --warningiserror --nitpick --keep-going
 	$(BIN)/python tools/check_book.py
 
-# Speed budgets (issue 6): execution time, slider latency and peak memory of every notebook, and
+# Speed budgets: execution time, slider latency and peak memory of every notebook, and
 # the hand-written solvers against NEURON; writes benchmarks/results.md and README's Performance.
 bench: install-test
 	$(BIN)/python benchmarks/run.py

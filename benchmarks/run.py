@@ -41,7 +41,7 @@ import kernel_code  # noqa: E402  (the code sent into each kernel)
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("point-neurons", "multi-compartment-neurons")
 
-# Budgets and goals of issue 6 (this 2-core machine).
+# Budgets and goals (this 2-core machine; the README states them).
 BUDGET = {
     "point": dict(exec_s=30.0, exec_goal=10.0, slider_ms=150.0, slider_goal=100.0),
     "multi": dict(exec_s=90.0, exec_goal=30.0, slider_ms=500.0, slider_goal=300.0),

@@ -22,9 +22,11 @@ from pathlib import Path
 # The checkout whose notebooks are tested: this one, or another copy named by
 # NEURONS_NOTEBOOK_SOURCE (e.g. to see a deliberately broken copy fail).
 ROOT = Path(os.environ.get("NEURONS_NOTEBOOK_SOURCE", Path(__file__).resolve().parents[1])).resolve()
-NOTEBOOK_DIRS = tuple(d for d in ("point-neurons", "multi-compartment-neurons") if (ROOT / d).is_dir())
-NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix()
-                   for d in NOTEBOOK_DIRS for p in (ROOT / d).glob("*.ipynb"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tools.collection import folders, notebooks  # noqa: E402  (the one list, from _toc.yml)
+
+NOTEBOOK_DIRS = tuple(folders(ROOT))
+NOTEBOOKS = notebooks(ROOT)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -28,11 +28,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tools.collection import folders, notebooks  # noqa: E402  (the one list, from _toc.yml)
+from tools.collection import TEMPLATE, folders, notebooks  # noqa: E402  (the one list, from _toc.yml)
 from tools.kernel import KernelError, NotebookKernel  # noqa: E402,F401  (one kernel driver)
 
 NOTEBOOK_DIRS = tuple(folders())
 NOTEBOOKS = notebooks()
+# The checks every notebook meets also run on the contributors' template, so it cannot rot.
+WITH_TEMPLATE = NOTEBOOKS + [TEMPLATE]
 
 
 @pytest.fixture(scope="session")

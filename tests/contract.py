@@ -20,7 +20,10 @@ tests/test_contract.py and tests/test_hostile_input.py read this table; a notebo
 file tests the science. A new notebook adds its entry here (CONTRIBUTING.md).
 """
 
+import re
 from dataclasses import dataclass, field
+
+import pytest
 
 OPEN = "open"
 INF = float("inf")
@@ -130,10 +133,14 @@ CONTRACTS = [
         "CableResult", ("t", "x", "V"),
         example=dict(I=0.1, T=5.0, dt=0.05, nseg=50),
         shapes={"V": ("t", "x")},
-        domain=dict(T=((OPEN, 0.0), 1e6), L=((OPEN, 0.0), 1e5), diam=((OPEN, 0.0), 1e4),
-                    R_m=((OPEN, 0.0), 1e8), R_a=((OPEN, 0.0), 1e5), C_m=((OPEN, 0.0), 100.0)),
-        valid=dict(I=(-1.0, 1.0), T=(1.0, 20.0), dt=(0.01, 0.5), L=(100.0, 3000.0),
-                   diam=(0.2, 5.0), R_m=(5e3, 1e5), R_a=(50.0, 300.0), C_m=(0.5, 2.0)),
+        # dt: (0, min(T, tau_m/10)], i.e. (0, 4] ms at the example's T = 5 ms and tau_m = 40 ms
+        domain=dict(T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 4.0), L=((OPEN, 0.0), 1e5),
+                    diam=((OPEN, 0.0), 1e4), R_m=((OPEN, 0.0), 1e8), R_a=((OPEN, 0.0), 1e5),
+                    C_m=((OPEN, 0.0), 100.0), E_L=(-200.0, 200.0), nseg=(1, 1e6)),
+        # dt <= 0.25 ms keeps dt <= tau_m/10 for the smallest tau_m = 5e3 Ω cm² x 0.5 µF/cm²
+        valid=dict(I=(-1.0, 1.0), T=(1.0, 20.0), dt=(0.01, 0.25), L=(100.0, 3000.0),
+                   diam=(0.2, 5.0), R_m=(5e3, 1e5), R_a=(50.0, 300.0), C_m=(0.5, 2.0),
+                   E_L=(-90.0, -50.0)),
         bad_first=BAD_CURRENTS,
     ),
     Contract(
@@ -173,6 +180,45 @@ CONTRACTS = [
     ),
 ]
 
+# The contributors' template holds itself to the same contract.
+CONTRACTS.append(Contract(
+    "templates/notebook.ipynb", "simulate", ("I", "nA"), "PassiveResult", ("t", "V"),
+    example=dict(I=1.0, T=50.0, dt=0.1),
+    shapes={"V": ("t",)},
+    domain=dict(T=((OPEN, 0.0), 1e7), C=((OPEN, 0.0), 1e3), g_L=((OPEN, 0.0), 1e3),
+                E_L=(-200.0, 200.0)),
+    valid=dict(I=(-5.0, 5.0), T=(1.0, 200.0), dt=(0.01, 1.0), C=(0.2, 5.0), g_L=(0.05, 1.0)),
+    bad_first=BAD_CURRENTS,
+))
+
 BY_NOTEBOOK = {}
 for _c in CONTRACTS:
     BY_NOTEBOOK.setdefault(_c.notebook, []).append(_c)
+
+
+# ------------------------------------------------------------ helpers of the two suites
+def contract_params(contracts=None):
+    contracts = CONTRACTS if contracts is None else contracts
+    return [pytest.param(c, marks=pytest.mark.notebook(c.notebook), id=c.id) for c in contracts]
+
+
+def first_word(message):
+    match = re.match(r"\s*([A-Za-z_][A-Za-z_0-9]*)", message)
+    return match.group(1) if match else ""
+
+
+def call_expr(c: Contract, overrides=None, first=None):
+    """The call of the table's example, with some keyword arguments (or the first) replaced;
+    `first` and Expr values are expressions pasted as they are."""
+    kwargs = dict(c.example, **(overrides or {}))
+    example_first = kwargs.pop(c.first[0], None)
+    if first is None:
+        first = "DEFAULT_SWC" if c.function == "load_swc" else repr(example_first)
+    return f"{c.function}({', '.join([first] + [f'{k}={v!r}' for k, v in kwargs.items()])})"
+
+
+class Expr(str):
+    """An expression to paste into the call as it is (repr gives the text itself)."""
+
+    def __repr__(self):
+        return str(self)

@@ -1,6 +1,6 @@
 """The Colab setup cell: present in every notebook, and a no-op anywhere but on Colab.
 
-Reference: issue 7 ("a first setup cell that installs missing packages only when running on
+Reference: the collection's Colab requirement ("a first setup cell that installs missing packages only when running on
 Colab (detected, not assumed)"), and what each notebook imports: NEURON for the notebooks that
 compare with it, bmtk (data only, --no-deps) for the two that use the Allen cell (the NMODL notebook finds
 Colab's nrnivmodl on the PATH itself; Colab has the compiler). The cell is written by tools/colab_setup_cell.py.

@@ -10,11 +10,10 @@ This file replaces the per-notebook copies of the bad-input tests.
 """
 
 import math
-import re
 
 import pytest
 
-from contract import CONTRACTS, OPEN, Contract
+from contract import CONTRACTS, OPEN, Expr, call_expr, contract_params, first_word
 
 # A bad value must be refused quickly, before any work: a call that takes longer is reported as
 # a hang (and interrupted), not waited for.
@@ -22,27 +21,8 @@ CALL_TIMEOUT = 20  # s
 BAD_TYPES = ("None", "'1.0'", "True", "float('nan')", "float('inf')", "-float('inf')")
 
 
-def contract_params(contracts=CONTRACTS):
-    return [pytest.param(c, marks=pytest.mark.notebook(c.notebook), id=c.id) for c in contracts]
-
-
 def load(nb):
     nb.run_file("contract.py")
-
-
-def first_word(message):
-    match = re.match(r"\s*([A-Za-z_][A-Za-z_0-9]*)", message)
-    return match.group(1) if match else ""
-
-
-def call_expr(c: Contract, overrides=None, first=None):
-    """The call of the table's example, with some keyword arguments (or the first) replaced;
-    `first` and _Raw values are expressions pasted as they are."""
-    kwargs = dict(c.example, **(overrides or {}))
-    example_first = kwargs.pop(c.first[0], None)
-    if first is None:
-        first = "DEFAULT_SWC" if c.function == "load_swc" else repr(example_first)
-    return f"{c.function}({', '.join([first] + [f'{k}={v!r}' for k, v in kwargs.items()])})"
 
 
 def numeric_parameters(nb, c):
@@ -105,7 +85,7 @@ def test_bad_numbers_raise_value_error_naming_the_parameter(nb, c):
     failures = []
     for name in numeric_parameters(nb, c):
         for value in bad_values(c, name):
-            expr = call_expr(c, overrides={name: _Raw(value)})
+            expr = call_expr(c, overrides={name: Expr(value)})
             try:
                 outcome, detail, seconds, peak = nb.eval(f"_nb_bounded({expr!r})",
                                                          timeout=CALL_TIMEOUT)
@@ -132,10 +112,3 @@ def test_bad_first_argument_raises_value_error_naming_it(nb, c):
         if outcome != "ValueError" or first_word(detail) != c.first[0]:
             failures.append(f"{c.first[0]}={value}: {outcome}: {detail if outcome != 'ok' else 'returned'}")
     assert not failures, f"{c.function}:\n" + "\n".join(failures)
-
-
-class _Raw(str):
-    """An expression to paste into the call as it is (repr gives the text itself)."""
-
-    def __repr__(self):
-        return str(self)

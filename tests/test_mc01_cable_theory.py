@@ -1,9 +1,12 @@
 """simulate_cable (multi-compartment-neurons/01_cable_theory.ipynb) on cases of its own.
 
 References, all computed here: the closed-form steady state and input resistance of a sealed
-cable, Rall's series solution for a current step (Rallpack 1), NEURON's own cable solver
-(same nseg and dt, run in this process) and a high-accuracy solve_ivp run of the
-compartmental ODE system written independently in this file.
+cable, Rall's series solution for a current step (Rallpack 1, judged by nsuite's published
+acceptance criterion), NEURON's own cable solver and its Impedance class (same nseg, run in this
+process), the closed-form impedance of a sealed cable, and a high-accuracy solve_ivp run of the
+compartmental ODE system written independently in this file. Bad input in general is covered by
+tests/test_contract.py; here are the regressions of the hostile-input review and the exercise
+checkers' wrong answers.
 """
 
 import math
@@ -34,11 +37,13 @@ def series_solution(t, x, I, L, diam, R_m, R_a, C_m, E_L, n_terms=4000):
     """Rall (1969) series for a current step into x = 0 of a sealed cable (nsuite's form)."""
     lam, R_inf = constants(diam, R_m, R_a)
     tau = R_m * C_m * 1e-3
-    b, X, T = L / lam, (L - x) / lam, np.asarray(t) / tau
+    b, X, T = L / lam, (L - x) / lam, np.atleast_1d(np.asarray(t, dtype=float)) / tau
     k = np.arange(1, n_terms + 1)
     a = k * np.pi / b
-    terms = ((-1.0) ** k * np.cos(a * X) / (1 + a * a))[None, :] * np.exp(-np.outer(T, 1 + a * a))
-    u = np.cosh(X) / np.sinh(b) - 2 / b * (np.exp(-T) / 2 + terms.sum(axis=1))
+    weights = (-1.0) ** k * np.cos(a * X) / (1 + a * a)
+    series = np.concatenate([np.exp(-np.outer(chunk, 1 + a * a)) @ weights      # 500 times at once:
+                             for chunk in np.array_split(T, max(1, len(T) // 500))])  # bounded memory
+    u = np.cosh(X) / np.sinh(b) - 2 / b * (np.exp(-T) / 2 + series)
     return np.where(T > 0, E_L + I * R_inf * u, E_L)
 
 
@@ -125,26 +130,54 @@ def test_steady_state_and_input_resistance_match_closed_form(nb, L, diam, R_m, R
     assert R_in == pytest.approx(R_inf / np.tanh(L / lam), rel=1e-3)
 
 
-def test_rallpack1_defaults_match_series_solution(nb):
-    """Rallpack 1 (defaults) against Rall's series: RMS over time / max deflection < 0.1 %."""
-    t, x, v0, _, vL = ends(nb, "simulate_cable()")
-    assert x[0] == 0.0 and x[-1] == 1000.0 and len(x) == 1002
-    for v, pos in ((v0, 0.0), (vL, 1000.0)):
-        ref = series_solution(t, pos, 0.1, 1000.0, 1.0, 40000.0, 100.0, 1.0, -65.0)
-        rms = np.sqrt(np.mean((v - ref) ** 2)) / np.abs(ref + 65.0).max()
-        assert rms < 1e-3
+def rallpack_deviation(v, ref):
+    """nsuite's Rallpack 1 acceptance measure: max |V - V_ref| / max |V_ref| (README: < 0.1 %)."""
+    return np.abs(v - ref).max() / np.abs(ref).max()
+
+
+RALLPACK = (0.1, 1000.0, 1.0, 40000.0, 100.0, 1.0, -65.0)       # I, L, diam, R_m, R_a, C_m, E_L
+
+
+def test_rallpack1_defaults_against_the_published_criterion(nb):
+    """Rallpack 1 (defaults, CN and BE) against Rall's series with nsuite's criterion.
+
+    At x = L both methods pass (< 0.1 % of max|V|). At x = 0 the first steps fail it (the exact
+    V(0, t) rises like sqrt(t)): measured 1.2012 % (CN) and 0.5672 % (BE), pinned to 2 % of
+    themselves; after 5 ms both are below 0.1 % (measured 0.072 % and 0.068 %).
+    """
+    for method, expected_x0 in (("cn", 1.2012e-2), ("be", 0.5672e-2)):
+        t, x, v0, _, vL = ends(nb, f"simulate_cable(method={method!r})")
+        assert x[0] == 0.0 and x[-1] == 1000.0 and len(x) == 1002
+        ref0 = series_solution(t, 0.0, *RALLPACK)
+        refL = series_solution(t, 1000.0, *RALLPACK)
+        assert rallpack_deviation(vL, refL) < 1e-3
+        assert rallpack_deviation(v0, ref0) == pytest.approx(expected_x0, rel=0.02)
+        late = t >= 5.0
+        assert np.abs(v0 - ref0)[late].max() / np.abs(ref0).max() < 1e-3
+
+
+@pytest.mark.parametrize("method, dt", [("be", 0.001), ("cn", 0.0005)])
+def test_rallpack1_criterion_met_at_x0_with_the_notebooks_step(nb, method, dt):
+    """The notebook's claim: with dx = 1 µm, BE meets 0.1 % at x = 0 from dt = 0.001 ms and CN
+    from 0.0005 ms (measured 0.077 % and 0.076 %). The maximum is in the first steps, so 5 ms are
+    run and normalised by max|V_ref| of the 250-ms run."""
+    t, x, v0, _, _ = ends(nb, f"simulate_cable(T=5.0, dt={dt}, method={method!r})")
+    v_max = abs(series_solution(np.array([250.0]), 0.0, *RALLPACK)[0])
+    assert np.abs(v0 - series_solution(t, 0.0, *RALLPACK)).max() / v_max < 1e-3
 
 
 def test_other_cable_time_course_matches_series_solution(nb):
     """A different cable (L/lambda = 1.5, E_L = -70) against the series, backward Euler.
 
-    Tolerance: 0.1 % RMS of the deflection (BE's O(dt) error with dt = 0.025 ms is ~0.02 %).
+    Max deviation after 5 ms (past the singular start), relative to the deflection: BE's O(dt)
+    error with dt = 0.025 ms measures 2.2e-4 here; tolerance 5e-4.
     """
     p = dict(I=0.2, L=1500.0, diam=1.0, R_m=40000.0, R_a=100.0, C_m=0.5, E_L=-70.0)
     t, x, v0, _, vL = ends(nb, f"simulate_cable(T=60.0, dt=0.025, nseg=600, method='be', **{p!r})")
+    late = t >= 5.0
     for v, pos in ((v0, 0.0), (vL, 1500.0)):
         ref = series_solution(t, pos, p["I"], p["L"], p["diam"], p["R_m"], p["R_a"], p["C_m"], p["E_L"])
-        assert np.sqrt(np.mean((v - ref) ** 2)) / np.abs(ref - p["E_L"]).max() < 1e-3
+        assert np.abs(v - ref)[late].max() / np.abs(ref - p["E_L"]).max() < 5e-4
 
 
 @pytest.mark.parametrize("method, secondorder", [("be", 0), ("cn", 2)])
@@ -219,21 +252,6 @@ def test_constant_callable_equals_constant_number(nb):
         assert np.array_equal(u, v)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(dt=0.0), "dt"), (dict(dt=-0.05), "dt"), (dict(T=0.0), "T"), (dict(T=-1.0), "T"),
-    (dict(dt=float("nan")), "dt"), (dict(T=float("inf")), "T"), (dict(I=float("nan")), "I"),
-    (dict(L=float("nan")), "L"), (dict(diam=-1.0), "diam"), (dict(R_m=0.0), "R_m"),
-    (dict(R_a=-100.0), "R_a"), (dict(C_m=-1.0), "C_m"), (dict(E_L=float("inf")), "E_L"),
-    (dict(nseg=0), "nseg"), (dict(nseg=2.5), "nseg"), (dict(T=1.0, dt=2.0), "dt"),
-    (dict(dt=10.0), "dt"),                      # above the tau_m/10 = 4 ms accuracy limit
-    (dict(method="rk4"), "method"),
-])
-def test_bad_input_raises_value_error_naming_the_parameter(nb, kwargs, name):
-    """ValueError whose message names the offending parameter."""
-    kind, msg = nb.raises("simulate_cable", **{"T": 10.0, **kwargs})
-    assert kind == "ValueError" and name in msg
-
-
 def test_callable_returning_nan_raises(nb):
     """A callable I(t) that returns NaN after 1 ms -> ValueError naming I."""
     nb.run("_test_bad = lambda t: float('nan') if t > 1.0 else 0.1")
@@ -241,7 +259,135 @@ def test_callable_returning_nan_raises(nb):
     assert kind == "ValueError" and "I" in msg
 
 
-def test_overflow_raises_instead_of_nan(nb):
-    """A current so large that V overflows float64 -> ValueError naming I, never NaN/inf."""
-    kind, msg = nb.raises("simulate_cable", I=1e307, T=1.0, nseg=10)
-    assert kind == "ValueError" and "I" in msg
+
+
+# ----------------------------------------------------------------------------- frequency domain
+def impedance_reference(f, x, L, diam, R_m, R_a, C_m):
+    """Closed form Z(x; f) [MΩ] of a sealed cable, current at x = 0: (R_inf/q) cosh(q(L-x)/lam)/sinh(qL/lam)."""
+    lam, R_inf = constants(diam, R_m, R_a)
+    q = np.sqrt(1 + 2j * np.pi * f * R_m * C_m * 1e-6)              # f [Hz] x tau [s]
+    return R_inf / q * np.cosh(q * (L - np.asarray(x)) / lam) / np.sinh(q * L / lam)
+
+
+def neuron_impedance(f, L, diam, R_m, R_a, C_m, nseg, positions):
+    """|Z| [MΩ] from NEURON's Impedance class, current at x = 0, transfer to the relative positions."""
+    sec = h.Section(name="test_impedance")
+    sec.L, sec.diam, sec.nseg, sec.Ra, sec.cm = L, diam, nseg, R_a, C_m
+    sec.insert("pas")
+    for seg in sec:
+        seg.pas.g, seg.pas.e = 1.0 / R_m, -65.0
+    h.finitialize(-65.0)
+    imp = h.Impedance()
+    imp.loc(0.0, sec=sec)
+    imp.compute(f, 1)
+    return np.array([imp.transfer(p, sec=sec) for p in positions])
+
+
+def random_cables(seed, n):
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        yield dict(L=float(rng.uniform(100, 1500)), diam=float(rng.uniform(0.5, 4.0)),
+                   R_m=float(rng.uniform(8e3, 6e4)), R_a=float(rng.uniform(60, 250)),
+                   C_m=float(rng.uniform(0.6, 1.5))), float(rng.choice([0.0, rng.uniform(0.5, 1000.0)]))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_impedance_functions_against_neuron_and_the_closed_form(nb, seed):
+    """For random cables and frequencies (0-1000 Hz):
+
+    * impedance_discrete (the notebook's complex tridiagonal solve) against NEURON's Impedance on
+      the same 51 segments: same discretisation, so rounding error only (measured <= 1e-11;
+      tolerance 1e-9);
+    * impedance_closed_form against this file's closed form: the same formula, 1e-12;
+    * the closed form against NEURON extrapolated to dx -> 0 ((9 |Z|_3n - |Z|_n)/8 with n = 1001
+      removes NEURON's dx² error; measured <= 1e-7 on these cables): tolerance 1e-6, as the notebook.
+    """
+    for cable, f in random_cables(seed, 4):
+        x_d, Z_d = nb.eval(f"impedance_discrete({f!r}, Cable(**{cable!r}), 51)")
+        Z_n = neuron_impedance(f, nseg=51, positions=x_d / cable["L"], **cable)
+        assert np.abs(np.abs(Z_d) / Z_n - 1).max() < 1e-9, (cable, f)
+        x_c = np.linspace(0.0, cable["L"], 11)
+        Z_c = nb.eval(f"impedance_closed_form({f!r}, np.array({x_c.tolist()!r}), Cable(**{cable!r}))")
+        Z_ref = impedance_reference(f, x_c, **cable)
+        assert np.abs(Z_c / Z_ref - 1).max() < 1e-12, (cable, f)
+        x_n = (np.arange(1001) + 0.5)[::50] / 1001                   # centres common to both grids
+        x_n = np.concatenate(([0.0], x_n, [1.0]))
+        coarse = neuron_impedance(f, nseg=1001, positions=x_n, **cable)
+        fine = neuron_impedance(f, nseg=3003, positions=x_n, **cable)
+        closed = np.abs(impedance_reference(f, x_n * cable["L"], **cable))
+        assert np.abs((9 * fine - coarse) / 8 / closed - 1).max() < 1e-6, (cable, f)
+
+
+def test_ac_length_constant_is_the_decay_length_of_the_impedance(nb):
+    """length_constant_ac(f) = lambda / Re q against the decay of |Z(x)| along a long cable
+    (5 lambda(f) away from the far end, so the reflection is below e^-10): fitted slope of
+    log|Z| from NEURON's Impedance, 0.2 %. And the d_lambda helper's lambda_f is its high-f limit."""
+    cable = dict(L=4000.0, diam=1.0, R_m=40000.0, R_a=100.0, C_m=1.0)
+    for f in (20.0, 100.0, 500.0):
+        lam_ac = nb.eval(f"float(length_constant_ac({f}, Cable(**{cable!r})))")
+        x = np.linspace(0.05, 0.25, 21)                       # 200-1000 µm
+        Z = neuron_impedance(f, nseg=2001, positions=x, **cable)
+        fitted = -1.0 / np.polyfit(x * cable["L"], np.log(Z), 1)[0]
+        assert lam_ac == pytest.approx(fitted, rel=2e-3)
+    high = nb.eval("length_constant_ac(1e6, RALLPACK1) / lambda_f_neuron(1e6, RALLPACK1)")
+    assert high == pytest.approx(1.0, abs=1e-5)
+
+
+# ----------------------------------------------------------------------------- forward Euler
+def test_forward_euler_is_stable_just_below_its_limit_and_explodes_just_above(nb):
+    """The notebook's lesson: 2 / mu_max (from a dense eigen-solve here) is the step limit of
+    simulate_cable_euler. 2 % below it the 100-segment Rallpack cable matches this file's
+    solve_ivp reference at 5 ms to 0.01 mV (Euler's O(dt) error is 3e-3 mV); 2 % above, it blows up."""
+    nseg = 100
+    p = dict(L=1000.0, diam=1.0, R_m=40000.0, R_a=100.0, C_m=1.0, E_L=-65.0)
+    rhs, g_a = compartment_odes(nseg=nseg, I_of_t=lambda s: 0.1, **p)
+    dx = 1000.0 / nseg
+    area = math.pi * 1.0 * dx * 1e-8
+    c = 1.0 * area * 1e3
+    G = np.diag(np.full(nseg, area / 40000.0 * 1e6 + 2 * g_a)) - g_a * (np.eye(nseg, k=1) + np.eye(nseg, k=-1))
+    G[0, 0] -= g_a
+    G[-1, -1] -= g_a
+    dt_limit = 2.0 / np.linalg.eigvalsh(G / c).max()
+    sol = solve_ivp(rhs, (0, 5.0), np.full(nseg, -65.0), method="Radau", t_eval=[5.0], rtol=1e-10, atol=1e-10)
+    for factor, ok in ((0.98, True), (1.02, False)):
+        V = nb.eval(f"simulate_cable_euler(0.1, T=5.0, dt={factor * dt_limit!r}, cable=RALLPACK1, E_L=-65.0, nseg={nseg})")
+        err = np.abs(V - sol.y[:, -1]).max()
+        assert (err < 1e-2) if ok else (err > 1e10), (factor, err)
+
+
+# ----------------------------------------------------------------------------- hostile input
+@pytest.mark.parametrize("expr, name", [
+    ("simulate_cable(T=10.0, dt=5e-324)", "dt"),                    # T/dt = inf steps
+    ("simulate_cable(T=1e300, dt=1e-10)", "T"),                      # outside (0, 1e6] ms
+    ("simulate_cable(T=1e6, dt=0.05)", "dt"),                        # 2e7 steps > MAX_STEPS
+    ("simulate_cable(T=4000.0, dt=0.05, nseg=1_000_000)", "T"),      # 640 GB > MEMORY_BUDGET
+    ("simulate_cable(I=lambda t: np.ones(3), T=1.0, nseg=10)", "I"), # an array per time
+    ("simulate_cable(I=lambda t: 'abc', T=1.0, nseg=10)", "I"),      # a string
+    ("simulate_cable(I=lambda t: [0.1] if t > 0.5 else 0.1, T=1.0, nseg=10)", "I"),  # a list midway
+    ("simulate_cable(I=1e7, T=1.0, nseg=10)", "I"),                  # beyond 1e6 nA
+    ("simulate_cable(T=10.0, dt=5.0, R_m=40000.0)", "dt"),           # dt > tau_m/10 = 4 ms
+    ("simulate_cable(method='rk4', T=1.0)", "method"),
+])
+def test_hostile_input_is_refused_quickly_and_before_allocating(nb, expr, name):
+    """Regressions of the hostile-input review: a named ValueError (first word = the parameter),
+    in well under 2 s, without allocating more than 50 MB on the way."""
+    nb.run_file("contract.py")
+    outcome, detail, seconds, peak = nb.eval(f"_nb_bounded({expr!r})", timeout=20)
+    assert outcome == "ValueError", (expr, outcome, detail)
+    assert detail.split()[0].split("(")[0] == name, (expr, detail)
+    assert seconds < 2.0 and peak < 5e7, (expr, seconds, peak)
+
+
+# ----------------------------------------------------------------------------- exercise checkers
+@pytest.mark.parametrize("checker, wrong", [
+    ("check_euler_limit", ["...", "None", "'0.008'", "float('nan')", "0.016", "0.004", "8.0", "0.0081"]),
+    ("check_isopotential_length", ["...", "0.3873", "0.5", "389.0", "1.05", "0.3912"]),
+    ("check_ac_length_constant", ["...", "1000.0", "282.1", "199.4", "276.5 * 1.01", "True"]),
+    ("check_attenuation_100Hz", ["...", "0.648", "0.5", "0.0537 * 1.01", "1 / 0.0537"]),
+])
+def test_checkers_reject_wrong_answers(nb, checker, wrong):
+    """Every exercise checker says 'Not yet' to wrong answers (the stub's ..., near misses just
+    outside its tolerance, the usual mistakes its hints name, a value of the wrong type)."""
+    for answer in wrong:
+        out = nb.run(f"{checker}({answer})")
+        assert out.startswith("Not yet"), (checker, answer, out)

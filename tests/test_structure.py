@@ -9,7 +9,8 @@ import re
 import nbformat
 import pytest
 
-from conftest import NOTEBOOKS, ROOT
+from conftest import NOTEBOOKS, ROOT, WITH_TEMPLATE
+from tools.execute_notebooks import clean_metadata
 
 SECTIONS = ["Description", "Mathematics", "Biophysical relevance", "Applications",
             "Implementation", "Validation", "Visualization", "Exercises", "References"]
@@ -29,6 +30,7 @@ def code_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
 
 
+# The names the notebook guide gives (section 1, "Layout and names"); _toc.yml may list a subset.
 GUIDE_LAYOUT = {
     "point-neurons": ["01_integrate_and_fire", "02_leaky_integrate_and_fire",
                       "03_exponential_integrate_and_fire",
@@ -36,7 +38,9 @@ GUIDE_LAYOUT = {
                       "06_hodgkin_huxley"],
     "multi-compartment-neurons": ["01_cable_theory", "02_simplified_dendritic_models",
                                   "03_full_morphological_models",
-                                  "04_detailed_biophysical_models_neuron"],
+                                  "04_detailed_biophysical_models_neuron",
+                                  "05_axons_and_propagation", "06_dendritic_integration"],
+    "model-comparison": ["01_choosing_a_neuron_model"],
 }
 
 
@@ -46,14 +50,19 @@ def test_notebooks_have_the_names_of_the_guide_layout():
     assert set(NOTEBOOKS) <= allowed, f"unexpected notebooks: {sorted(set(NOTEBOOKS) - allowed)}"
 
 
-def test_readme_links_every_notebook_of_the_layout():
+def test_readme_links_every_notebook_of_the_collection():
     readme = (ROOT / "README.md").read_text()
-    for folder, names in GUIDE_LAYOUT.items():
-        for name in names:
-            assert f"({folder}/{name}.ipynb)" in readme, name
+    for path in NOTEBOOKS:
+        assert f"({path})" in readme, path
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_every_notebook_on_disk_is_in_the_table_of_contents():
+    """_toc.yml is the one list: a notebook missing from it would be skipped by every suite."""
+    on_disk = {p.relative_to(ROOT).as_posix() for d in GUIDE_LAYOUT for p in (ROOT / d).glob("*.ipynb")}
+    assert on_disk == set(NOTEBOOKS), f"not in _toc.yml: {sorted(on_disk - set(NOTEBOOKS))}"
+
+
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_has_the_nine_sections_in_order(path):
     headings = level2_headings(load(path))
     positions = []
@@ -64,21 +73,21 @@ def test_has_the_nine_sections_in_order(path):
     assert positions == sorted(positions), f"{path}: sections out of order: {headings}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_opens_with_title_and_prerequisites(path):
     first = load(path).cells[0]
     assert first.cell_type == "markdown" and first.source.lstrip().startswith("# ")
     assert "prerequisite" in first.source.lower(), f"{path}: first cell names no prerequisites"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_was_executed_top_to_bottom_in_a_fresh_kernel(path):
     counts = [c.execution_count for c in code_cells(load(path))]
     assert None not in counts, f"{path}: some code cells were not executed"
     assert counts == list(range(1, len(counts) + 1)), f"{path}: execution counts {counts}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_stores_no_error_output(path):
     for cell in code_cells(load(path)):
         for output in cell.outputs:
@@ -88,15 +97,59 @@ def test_stores_no_error_output(path):
                     f"{path}: warning stored in output of\n{cell.source}\n{output.text}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_is_small_enough_to_read_on_github(path):
     assert (ROOT / path).stat().st_size < MAX_BYTES
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
 def test_has_output_checked_cells_with_stored_output(path):
     checked = [c for c in code_cells(load(path)) if "# NBVAL_CHECK_OUTPUT" in c.source]
     assert checked, f"{path}: no '# NBVAL_CHECK_OUTPUT' cell for nbval to compare"
     for cell in checked:
         assert any(o.output_type == "stream" for o in cell.outputs), \
             f"{path}: checked cell prints nothing:\n{cell.source}"
+
+
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
+def test_cell_metadata_holds_only_what_the_collection_uses(path):
+    """tags, collapsed and jupyter.source_hidden; no execution timestamps (make notebooks)."""
+    dropped = clean_metadata(load(path))
+    assert not dropped, f"{path}: metadata the collection does not use: {dropped[:5]}"
+
+
+# Units in square brackets, in one notation (CONTRIBUTING.md): these spellings are the
+# other notation, or ambiguous.
+OTHER_UNIT_SPELLINGS = re.compile(
+    r"\[[^\]\n]*(\bum\b|\buF\b|\buA\b|\buS\b|[Oo]hm|\bcm2\b|\bdegC\b|\bmu[mAFS]\b|\u03bc)[^\]\n]*\]")
+PARENTHESISED_UNIT = re.compile(
+    r"\s\((mV|ms|nA|pA|nS|pF|nF|Hz|µm|MΩ|mS/cm²|µA/cm²|µF/cm²|Ω cm|Ω cm²|°C)\)")
+
+
+@pytest.mark.parametrize("path", WITH_TEMPLATE)
+def test_units_are_written_one_way(path):
+    """`name [unit]` with Unicode µ, Ω, ², ° in code (labels, sliders, docstrings, comments)."""
+    problems = []
+    for cell in code_cells(load(path)):
+        for line in cell.source.splitlines():
+            if OTHER_UNIT_SPELLINGS.search(line) or PARENTHESISED_UNIT.search(line):
+                problems.append(line.strip())
+    assert not problems, f"{path}: units in another notation:\n" + "\n".join(problems[:15])
+
+
+INTERNAL_REFERENCE = re.compile(r"\b[Ii]ssues?\s*#?\d+")
+
+
+def test_code_cites_no_internal_work_item_numbers():
+    """Comments and docstrings say what and why, not which work item asked for it."""
+    problems = []
+    for path in WITH_TEMPLATE:
+        for cell in code_cells(load(path)):
+            problems += [f"{path}: {m.group(0)}" for m in INTERNAL_REFERENCE.finditer(cell.source)]
+    for pattern in ("tests/*.py", "tools/**/*.py", "benchmarks/*.py", "browser-tests/*.py",
+                    "Makefile", ".ci/run"):
+        for file in ROOT.glob(pattern):
+            problems += [f"{file.relative_to(ROOT)}: {m.group(0)}"
+                         for m in INTERNAL_REFERENCE.finditer(file.read_text())
+                         if file.name != "test_structure.py"]
+    assert not problems, "\n".join(problems)

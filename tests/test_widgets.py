@@ -14,10 +14,10 @@ through the notebook's own names (every panel must be reachable from a global na
 
 import pytest
 
-from conftest import NOTEBOOKS, notebook_params
+from conftest import WITH_TEMPLATE, notebook_params
 
 
-@pytest.mark.parametrize("path", notebook_params(NOTEBOOKS))
+@pytest.mark.parametrize("path", notebook_params(WITH_TEMPLATE))
 def test_every_slider_runs_at_both_ends_without_error_or_warning(path, nb):
     nb.run_file("widgets.py")
     report = nb.eval("_nb_check_widgets()")
@@ -25,7 +25,7 @@ def test_every_slider_runs_at_both_ends_without_error_or_warning(path, nb):
     assert report["problems"] == [], "\n".join(report["problems"])
 
 
-@pytest.mark.parametrize("path", notebook_params(NOTEBOOKS))
+@pytest.mark.parametrize("path", notebook_params(WITH_TEMPLATE))
 def test_buttons_click_without_error(path, nb):
     nb.run_file("widgets.py")
     nb.eval("_nb_click_buttons()")  # KernelError if a click handler shows a traceback

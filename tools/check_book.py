@@ -16,11 +16,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
+sys.path.insert(0, str(ROOT))
+from tools.collection import notebooks  # noqa: E402  (the one list, from _toc.yml)
 
 
 def toc_files():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+    return [toc["root"]] + [p.removesuffix(".ipynb") for p in notebooks()]
 
 
 def visible_text(page):

@@ -13,20 +13,20 @@ What a notebook needs is read from its own code (``import neuron``, ``bmtk``) an
 the versions from requirements.txt / requirements-data.txt, so the cell follows the notebook.
 The cell is found again by the marker in its first line, so running the tool twice changes
 nothing; a notebook whose cell is already up to date is not re-executed (unless --execute-all).
-A changed notebook is executed top to bottom in place, from its own folder, with the venv's
-jupyter, as the collection's notebooks are committed.
+A changed notebook is executed top to bottom in place, from its own folder, as `make notebooks`
+does (tools/execute_notebooks.py), the way the collection's notebooks are committed.
 """
 
 import argparse
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK_DIRS = ("point-neurons", "multi-compartment-neurons")
+sys.path.insert(0, str(ROOT))
+from tools.collection import notebooks  # noqa: E402  (the one list, from _toc.yml)
 MARKER = "# Colab setup cell"  # first line of the code cell starts with this
 MD_PREFIX = "**On Google Colab?**"  # the markdown line before it starts with this
 CODE_ID, MD_ID = "colab-setup", "colab-setup-note"
@@ -136,17 +136,10 @@ def with_setup_cell(nb):
     return nb, True
 
 
-def jupyter():
-    venv = ROOT / ".venv" / "bin" / "jupyter"
-    return str(venv if venv.exists() else Path(sys.executable).parent / "jupyter")
-
-
 def execute(path):
-    """Execute the notebook top to bottom in place, from its own folder."""
-    path = Path(path).resolve()
-    subprocess.run([jupyter(), "nbconvert", "--to", "notebook", "--execute", "--inplace",
-                    "--ExecutePreprocessor.timeout=600", path.name],
-                   cwd=path.parent, check=True)
+    """Execute the notebook top to bottom in place, as `make notebooks` does (deterministic)."""
+    from tools.execute_notebooks import execute as execute_in_place
+    execute_in_place(Path(path).resolve().relative_to(ROOT).as_posix())
 
 
 def apply(path, run=True, execute_all=False):
@@ -161,7 +154,7 @@ def apply(path, run=True, execute_all=False):
 
 
 def collection():
-    return sorted(p for d in NOTEBOOK_DIRS for p in (ROOT / d).glob("*.ipynb"))
+    return [ROOT / p for p in notebooks()]
 
 
 def main(argv=None):

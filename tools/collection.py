@@ -17,7 +17,9 @@ TOC = ROOT / "_toc.yml"
 
 # What each folder's notebooks are held to (budgets in benchmarks/run.py, units in the guide).
 KINDS = {"point-neurons": "point", "multi-compartment-neurons": "multi",
-         "model-comparison": "capstone"}
+         "model-comparison": "capstone", "templates": "template"}
+# The contributors' template: not a chapter of the site, but held to every check of one.
+TEMPLATE = "templates/notebook.ipynb"
 
 
 def notebooks(root=ROOT):
@@ -40,9 +42,11 @@ def kind(path):
 def test_file(path):
     """The notebook's own test file, e.g. tests/test_mc01_cable_theory.py."""
     stem = Path(path).stem
-    prefix = {"point": "", "multi": "mc", "capstone": "cap"}[kind(path)]
     if kind(path) == "capstone":
         return "tests/test_model_comparison.py"
+    if kind(path) == "template":
+        return "tests/test_template.py"
+    prefix = {"point": "", "multi": "mc"}[kind(path)]
     return f"tests/test_{prefix}{stem}.py"
 
 

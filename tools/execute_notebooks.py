@@ -7,7 +7,8 @@
 
 This is how the collection's notebooks are committed: executed in order from their own folder
 (tools/kernel.py, the same driver as the tests), with no timing metadata, widget model ids
-from a seeded generator (tools/kernel_side/deterministic.py), and cell metadata reduced to
+from a seeded generator (tools/kernel_side/deterministic.py), stream outputs merged as a single
+print would have written them, and cell metadata reduced to
 what the collection uses (ALLOWED_CELL_METADATA). Re-running it on an unchanged notebook
 leaves the file byte for byte the same, so `git diff` shows only real changes.
 """
@@ -56,6 +57,22 @@ def clean_metadata(nb):
     return dropped
 
 
+def coalesce_streams(nb):
+    """Merge consecutive stdout (or stderr) outputs of a cell into one: a loaded kernel sends one
+    print in several messages, which would make two runs of the same notebook differ."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for output in cell.outputs:
+            if (merged and output.output_type == "stream" and merged[-1].output_type == "stream"
+                    and merged[-1].name == output.name):
+                merged[-1].text += output.text
+            else:
+                merged.append(output)
+        cell.outputs = merged
+
+
 def execute(relpath):
     """Execute one notebook in place; return its wall time [s]."""
     path = ROOT / relpath
@@ -73,6 +90,7 @@ def execute(relpath):
         nb = kernel.nb
     finally:
         kernel.shutdown()
+    coalesce_streams(nb)
     clean_metadata(nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)
