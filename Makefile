@@ -103,14 +103,19 @@ test-notebook: install-test
 	  -k "$(basename $(notdir $(NB))) or $(notdir $(NB))"
 
 # The static site: Jupyter Book 1.x renders the committed, executed notebooks (nothing
-# is executed) into _build/html. --all rebuilds every page, so every warning is seen on every
+# is executed) into _build/html. First tools/site_assets.py fetches the site's own JavaScript
+# (MathJax, the widget HTML manager, require.js) from the npm registry, hash-checked, so the
+# site renders with no network. --all rebuilds every page, so every warning is seen on every
 # run; -W -n --keep-going: any warning (a broken link or cross-reference, a heading that skips a
 # level, ...) fails the build, after all of them are reported. Then tools/check_book.py checks
-# the pages (every notebook rendered, equations typeset, launch buttons, setup cell hidden).
-book: install-test $(VENV)/.installed-book
+# the HTML (every page built, no CDN, setup cell hidden) and browser-tests/test_site.py opens
+# every page in headless Chromium with no network (equations typeset, figures, widget panels,
+# collapsed solutions, launch buttons).
+book: install-test $(VENV)/.installed-book install-browser check-chromium
 	$(BIN)/python tools/site_assets.py
 	$(BIN)/jupyter-book build . --all --warningiserror --nitpick --keep-going
 	$(BIN)/python tools/check_book.py
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n $(BROWSER_WORKERS) browser-tests/test_site.py
 
 # Speed budgets: execution time, slider latency and peak memory of every notebook, and
 # the hand-written solvers against NEURON; writes benchmarks/results.md and README's Performance.
@@ -121,7 +126,8 @@ bench: install-test
 # Run All Cells, no error output, one slider per panel typed into, its plot must change.
 # Failure screenshots go to browser-tests/artifacts/.  About 2.5 minutes on two cores.
 test-browser: install-test install-browser check-chromium
-	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n $(BROWSER_WORKERS) browser-tests
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n $(BROWSER_WORKERS) browser-tests \
+	  --ignore=browser-tests/test_site.py
 
 clean:
 	rm -rf $(VENV) _build browser-tests/artifacts multi-compartment-neurons/mechanisms_04

@@ -63,8 +63,10 @@ CONTRACTS = [
         "IFResult", ("t", "V", "spikes"),
         example=dict(I=2.0, T=50.0, dt=0.1),
         shapes={"V": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 10.0), C=((OPEN, 0.0), 1e3),
-                    t_ref=(0.0, 1e3)),
+        # dt is also at most T, V_reset and V0 below V_th, and T / dt at most 1e7 steps.
+        domain=dict(I=(-1e4, 1e4), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1e6),
+                    C=(1e-6, 1e3), V_th=(-200.0, 200.0), V_reset=(-200.0, 200.0),
+                    t_ref=(0.0, 1e3), V0=(-200.0, 200.0)),
         valid=dict(I=(-5.0, 50.0), T=(1.0, 200.0), dt=(0.01, 1.0), C=(0.1, 10.0),
                    t_ref=(0.0, 5.0)),
         bad_first=BAD_CURRENTS,
@@ -74,8 +76,12 @@ CONTRACTS = [
         "LIFResult", ("t", "V", "spikes"),
         example=dict(I=2.0, T=50.0, dt=0.1),
         shapes={"V": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e6), tau_m=((OPEN, 0.0), 1e4), R=((OPEN, 0.0), 1e5),
-                    t_ref=(0.0, 1e3)),
+        # dt is also at most T (and below 2 tau_m for method="euler"), V_reset and V0 (default
+        # E_L) below V_th, and T / dt at most 1e7 steps.
+        domain=dict(I=(-1e4, 1e4), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1e6),
+                    tau_m=((OPEN, 0.0), 1e4), R=((OPEN, 0.0), 1e5), E_L=(-200.0, 200.0),
+                    V_th=(-200.0, 200.0), V_reset=(-200.0, 200.0), t_ref=(0.0, 1e3),
+                    V0=(-200.0, 200.0)),
         valid=dict(I=(-5.0, 50.0), T=(1.0, 200.0), dt=(0.01, 1.0), tau_m=(2.0, 50.0),
                    R=(1.0, 100.0), t_ref=(0.0, 5.0)),
         bad_first=BAD_CURRENTS,
@@ -85,10 +91,15 @@ CONTRACTS = [
         "EIFResult", ("t", "V", "spikes"),
         example=dict(I=700.0, T=50.0, dt=0.05),
         shapes={"V": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e6), C=((OPEN, 0.0), 1e5), g_L=((OPEN, 0.0), 1e4),
-                    Delta_T=((OPEN, 0.0), 20.0), t_ref=(0.0, 1e3)),
-        valid=dict(I=(-500.0, 3000.0), T=(1.0, 200.0), dt=(0.01, 0.1), C=(100.0, 500.0),
-                   g_L=(10.0, 50.0), Delta_T=(0.5, 4.0), t_ref=(0.0, 5.0)),
+        # dt is further bounded by T and by the accuracy limit (which depends on I and the
+        # membrane); V_peak must lie in (V_T, V_T + 500 Delta_T], V_reset and V0 below V_peak.
+        domain=dict(I=(-1e5, 1e5), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1e6),
+                    C=((OPEN, 0.0), 1e5), g_L=((OPEN, 0.0), 1e4), E_L=(-200.0, 200.0),
+                    V_T=(-200.0, 200.0), Delta_T=((OPEN, 0.0), 20.0), V_peak=(-200.0, 200.0),
+                    V_reset=(-200.0, 200.0), t_ref=(0.0, 1e3), V0=(-200.0, 200.0)),
+        # Every combination runs: the accuracy limit is at least 0.15 ms here.
+        valid=dict(I=(-500.0, 1500.0), T=(1.0, 200.0), dt=(0.01, 0.05), C=(200.0, 500.0),
+                   g_L=(10.0, 50.0), Delta_T=(1.0, 4.0), t_ref=(0.0, 5.0)),
         bad_first=BAD_CURRENTS,
     ),
     Contract(
@@ -96,11 +107,21 @@ CONTRACTS = [
         "AdExResult", ("t", "V", "w", "spikes"),
         example=dict(I=1000.0, T=50.0, dt=0.05),
         shapes={"V": ("t",), "w": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e6), C=((OPEN, 0.0), 1e5), g_L=((OPEN, 0.0), 1e4),
-                    Delta_T=((OPEN, 0.0), 20.0), tau_w=((OPEN, 0.0), 1e5), t_ref=(0.0, 1e3)),
-        valid=dict(I=(-500.0, 3000.0), T=(1.0, 200.0), dt=(0.01, 0.1), a=(-10.0, 20.0),
+        # Voltages: [-150, 100] mV, with V_T < V_peak <= V_T + 600 Delta_T and V_reset < V_peak
+        # (the edges below are those at the other parameters' defaults: V_T = -50.4, V_peak = 0;
+        # V_reset = V_peak itself is refused). dt is also limited to a tenth of the fastest
+        # subthreshold time scale (0.937 ms at the defaults) and to T; T/dt to 1e7 steps.
+        domain=dict(T=((OPEN, 0.0), 1e6), dt=(1e-6, 1.0), C=((OPEN, 0.0), 1e5),
+                    g_L=((OPEN, 0.0), 1e4), E_L=(-150.0, 100.0), V_T=(-150.0, 100.0),
+                    Delta_T=((OPEN, 0.0), 20.0), V_peak=((OPEN, -50.4), 100.0),
+                    V_reset=(-150.0, 0.0), a=(-1e4, 1e4), b=(0.0, 1e4),
+                    tau_w=((OPEN, 0.0), 1e5), t_ref=(0.0, 1e3), w0=(-1e5, 1e5)),
+        # at most 2500 steps: the suite times valid calls under tracemalloc, which slows this
+        # pure-Python loop about a hundredfold
+        valid=dict(I=(-500.0, 3000.0), T=(1.0, 50.0), dt=(0.02, 0.1), a=(-10.0, 20.0),
                    b=(0.0, 200.0), tau_w=(20.0, 300.0), t_ref=(0.0, 5.0)),
-        bad_first=BAD_CURRENTS,
+        # |I| <= 1e5 pA: currents of 1e7 pA once took 21 s and 1e9 pA never finished
+        bad_first=BAD_CURRENTS + ("1e7", "-1e9", "lambda t: np.full(np.shape(t), 1e9)"),
     ),
     Contract(
         "point-neurons/05_izhikevich.ipynb", "simulate", ("I", "mV/ms"),
@@ -155,20 +176,22 @@ CONTRACTS = [
     ),
     Contract(
         "multi-compartment-neurons/03_full_morphological_models.ipynb", "simulate_morphology",
-        ("I", "nA"), "MorphologyResult", ("t", "V_soma", "V"),
+        ("I", "nA"), "MorphologyResult", ("t", "V_soma", "V", "spikes"),
         example=dict(I=0.05, T=5.0, dt=0.025),
-        shapes={"V_soma": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e6), R_m=((OPEN, 0.0), 1e8), R_a=((OPEN, 0.0), 1e5),
-                    C_m=((OPEN, 0.0), 100.0)),
+        shapes={"V_soma": ("t",), "V": ("t", "x")},
+        # dt: [1e-4, 1] ms passive (the default), [1e-4, 0.1] ms with active=True.
+        domain=dict(I=(-10.0, 10.0), T=((OPEN, 0.0), 1e6), dt=(1e-4, 1.0), R_m=(100.0, 1e7),
+                    R_a=(10.0, 1000.0), C_m=(0.01, 20.0), E_L=(-120.0, 60.0)),
         valid=dict(I=(-0.5, 0.5), T=(1.0, 10.0), dt=(0.01, 0.1), R_m=(5e3, 1e5),
-                   R_a=(50.0, 300.0), C_m=(0.5, 2.0)),
-        bad_first=BAD_CURRENTS,
+                   R_a=(50.0, 300.0), C_m=(0.5, 2.0), E_L=(-80.0, -50.0)),
+        bad_first=BAD_CURRENTS + ("1e300", "-10.5", "lambda t: 1e300"),
     ),
     Contract(
         "multi-compartment-neurons/03_full_morphological_models.ipynb", "load_swc",
         ("path", "str or os.PathLike"), "SWC", ("path", "id", "type", "x", "y", "z", "r", "parent"),
         example=dict(),
-        bad_first=("3", "None", "b'x.swc'"),
+        shapes={f: ("id",) for f in ("type", "x", "y", "z", "r", "parent")},
+        bad_first=("3", "None", "b'x.swc'", "3.5", "True", "'/nonexistent/cell.swc'", "'/'"),
     ),
     Contract(
         "multi-compartment-neurons/04_detailed_biophysical_models_neuron.ipynb", "run_step",

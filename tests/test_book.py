@@ -91,3 +91,16 @@ def test_book_is_built_with_warnings_as_errors_and_ignored_by_git():
     assert "tools/check_book.py" in recipe
     assert "requirements-book.txt" in makefile
     assert "_build/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_site_serves_its_own_javascript():
+    """Equations and widget panels must render offline: MathJax and the widget manager are
+    taken from the site's _static/vendor/ (tools/site_assets.py), never from a CDN."""
+    sphinx = config()["sphinx"]["config"]
+    assert not sphinx["mathjax_path"].startswith(("http:", "https:", "//"))
+    scripts = list(sphinx["nb_ipywidgets_js"])
+    assert scripts and all(not s.startswith(("http:", "https:", "//")) for s in scripts), scripts
+    from tools.site_assets import PACKAGES
+    for package in PACKAGES:
+        assert package["tarball"].startswith("https://registry.npmjs.org/")
+        assert re.fullmatch(r"sha512-[A-Za-z0-9+/]{86}==", package["integrity"]), package["name"]

@@ -8,7 +8,8 @@ the Jupyter widgets HTML manager (draws each interactive panel's saved state) an
 offline, or on a network that blocks them, a reader sees raw LaTeX and empty panels. `make book`
 runs this first: each package is downloaded once from the npm registry (cached in
 .venv/site-assets/), checked against the registry's own SHA-512 integrity hash pinned below, and
-the files a page uses are unpacked into _static/vendor/, which Sphinx copies into the site.
+the files a page uses are unpacked into _site_assets/vendor/, which Sphinx copies into the site's
+_static/vendor/.
 _config.yml points MathJax (`mathjax_path`) and the widget scripts (`nb_ipywidgets_js`) there.
 """
 
@@ -23,7 +24,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".venv" / "site-assets"
-VENDOR = ROOT / "_static" / "vendor"
+# Not under _static/: Jupyter Book adds every .js file found there to every page. Sphinx copies
+# this folder (html_static_path in _config.yml) into the site's _static/.
+STATIC = ROOT / "_site_assets"
+VENDOR = STATIC / "vendor"
+OWN_FILES = [Path(__file__).resolve().parent / "site" / "widgets-setup.js"]
 
 # name, version, the registry's tarball and integrity (npm view <name>@<version> dist), and the
 # members to unpack: (path prefix inside the tarball's package/, where it goes under vendor/).
@@ -111,7 +116,10 @@ def unpack(package, data):
 
 
 def main():
-    shutil.rmtree(VENDOR, ignore_errors=True)
+    shutil.rmtree(STATIC, ignore_errors=True)
+    VENDOR.mkdir(parents=True)
+    for path in OWN_FILES:
+        shutil.copy(path, VENDOR / path.name)
     total = 0
     for package in PACKAGES:
         size = unpack(package, tarball(package))
