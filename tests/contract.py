@@ -49,6 +49,13 @@ class Contract:
         return f"{self.notebook.split('/')[-1].removesuffix('.ipynb')}.{self.function}"
 
 
+class Expr(str):
+    """An expression to paste into the call as it is (repr gives the text itself)."""
+
+    def __repr__(self):
+        return str(self)
+
+
 # Current callables that every contract function with a current must refuse, naming the current.
 BAD_CURRENTS = (
     "lambda t: float('nan')",                 # not finite
@@ -142,11 +149,13 @@ CONTRACTS = [
         "HHResult", ("t", "V", "m", "h", "n", "spikes"),
         example=dict(I=10.0, T=30.0, dt=0.025),
         shapes={"V": ("t",), "m": ("t",), "h": ("t",), "n": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e6), g_Na=(0.0, 1e4), g_K=(0.0, 1e4), g_L=(0.0, 1e3),
-                    C_m=((OPEN, 0.0), 100.0)),
+        domain=dict(I=(-1000.0, 1000.0), T=((OPEN, 0.0), 1e6), dt=(1e-6, 0.5),
+                    g_Na=(0.0, 1e4), g_K=(0.0, 1e4), g_L=(0.0, 1e3), E_Na=(-200.0, 200.0),
+                    E_K=(-200.0, 200.0), E_L=(-200.0, 200.0), C_m=((OPEN, 0.0), 100.0),
+                    celsius=(0.0, 40.0)),
         valid=dict(I=(-5.0, 100.0), T=(1.0, 60.0), dt=(0.005, 0.05), g_Na=(50.0, 200.0),
-                   g_K=(10.0, 60.0), celsius=(0.0, 20.0)),
-        bad_first=BAD_CURRENTS,
+                   g_K=(10.0, 60.0), g_L=(0.1, 1.0), C_m=(0.5, 2.0), celsius=(0.0, 20.0)),
+        bad_first=BAD_CURRENTS + ("lambda t: 5e3", "lambda t: True", "[1.0, 2.0]"),
     ),
     # ------------------------------------------------------------------ multi-compartment
     Contract(
@@ -169,8 +178,13 @@ CONTRACTS = [
         ("I_s", "µA/cm²"), "PinskyRinzelResult", ("t", "V_s", "V_d", "Ca", "spikes"),
         example=dict(I_s=0.75, T=50.0, dt=0.05),
         shapes={"V_s": ("t",), "V_d": ("t",), "Ca": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e6), g_c=(0.0, 100.0), p=((OPEN, 0.0), 1.0)),
-        valid=dict(I_s=(-1.0, 3.0), T=(10.0, 200.0), dt=(0.01, 0.05), g_c=(0.5, 15.0),
+        # dt's limit (RK4) and the currents' ranges (densities I_s/p, I_d/(1-p) in [-5, 50]
+        # µA/cm²) depend on g_c and p; the values here are those at the example's g_c and p.
+        domain=dict(I_s=(-2.5, 25.0), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 0.1),
+                    g_c=(0.0, 100.0), p=((OPEN, 0.0), 1.0), I_d=(-2.5, 25.0)),
+        # At most 2400 RK4 steps: the memory tracer of the hostile-input suite slows the
+        # pure-Python loop (a float allocated per operation) about 30-fold.
+        valid=dict(I_s=(-1.0, 3.0), T=(10.0, 60.0), dt=(0.025, 0.05), g_c=(0.5, 10.0),
                    p=(0.2, 0.8), I_d=(-1.0, 1.0)),
         bad_first=BAD_CURRENTS,
     ),
@@ -193,13 +207,51 @@ CONTRACTS = [
         shapes={f: ("id",) for f in ("type", "x", "y", "z", "r", "parent")},
         bad_first=("3", "None", "b'x.swc'", "3.5", "True", "'/nonexistent/cell.swc'", "'/'"),
     ),
+    # The NEURON notebook's run functions take the cell explicitly: `cell=cell`, the notebook's
+    # RorbCell, pasted into each call as it is (a str whose repr is its text, like Expr below).
     Contract(
         "multi-compartment-neurons/04_detailed_biophysical_models_neuron.ipynb", "run_step",
-        ("I", "nA"), "StepResult", ("t", "V_soma", "spikes"),
-        example=dict(I=0.2, T=50.0, delay=10.0, dur=30.0),
+        ("I", "nA"), "StepResult", ("t", "V_soma", "spikes", "rate", "V_path", "path_distance"),
+        example=dict(I=0.2, cell=Expr("cell"),
+                     T=50.0, delay=10.0, dur=30.0),
         shapes={"V_soma": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e5), dt=((OPEN, 0.0), 0.1)),
-        valid=dict(I=(-0.2, 0.5), T=(20.0, 60.0)),
+        # dt: (0, min(T, 0.1)] ms with the fixed step (the example's), (0, T] with CVode
+        domain=dict(T=((OPEN, 0.0), 1e5), dt=((OPEN, 0.0), 0.1), delay=(0.0, 1e5), dur=(0.0, 1e5),
+                    g_Na_dend=(0.0, 100.0)),
+        valid=dict(I=(-0.2, 0.5), T=(20.0, 60.0), delay=(0.0, 20.0), dur=(0.0, 40.0),
+                   g_Na_dend=(0.0, 25.0)),
+        bad_first=BAD_CURRENTS + ("50.0", "-50.0", "lambda t: 20.0 + 0.0 * t"),
+    ),
+    Contract(
+        "multi-compartment-neurons/04_detailed_biophysical_models_neuron.ipynb", "run_synapse",
+        ("distance", "µm"), "SynapseResult", ("t", "V_soma", "V_syn", "spikes", "distance"),
+        example=dict(distance=100.0, cell=Expr("cell"),
+                     T=50.0),
+        shapes={"V_soma": ("t",), "V_syn": ("t",)},
+        # distance: [0, end of the main apical path] (428 µm for this cell); T, dt as in run_step,
+        # dt up to T with CVode (the default here)
+        domain=dict(weight=(0.0, 1000.0), n_events=(1, 1000), interval=((OPEN, 0.0), 1e5),
+                    onset=(0.0, 1e5), T=((OPEN, 0.0), 1e5), tau2=((OPEN, 0.0), 1e3),
+                    e_syn=(-200.0, 200.0), g_Na_dend=(0.0, 100.0)),
+        valid=dict(distance=(0.0, 420.0), weight=(0.0, 20.0), interval=(2.0, 20.0), onset=(0.0, 20.0),
+                   T=(20.0, 80.0), g_Na_dend=(0.0, 25.0)),
+        bad_first=("-1.0", "500.0", "1e5"),
+    ),
+    Contract(
+        "multi-compartment-neurons/05_axons_and_propagation.ipynb", "simulate_axon", ("I", "nA"),
+        "AxonResult", ("t", "x", "V", "spike_times", "velocity"),
+        example=dict(I=0.5, T=8.0, dt=0.025, nseg=100),
+        shapes={"V": ("t", "x"), "spike_times": ("x",)},
+        # dt: (0, min(T, 0.1 / max(1, phi))] ms with phi = 3 ** ((celsius - 6.3) / 10): (0, 0.1] ms at
+        # the default 6.3 degC. myelin (a dict) is checked in the notebook's own test file.
+        domain=dict(I=(-1e5, 1e5), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 0.1), L=((OPEN, 0.0), 1e6),
+                    diam=((OPEN, 0.0), 1e4), R_a=((OPEN, 0.0), 1e5), C_m=((OPEN, 0.0), 100.0),
+                    celsius=(0.0, 45.0), nseg=(4, 1e6)),
+        # Every combination conducts to both ends within T (so every spike time is finite): the
+        # slowest corner (d = 0.8 um, R_a = 60, C_m = 1.2, 5 degC, L = 1.5 mm) arrives before 10 ms.
+        valid=dict(I=(0.4, 1.0), T=(10.0, 14.0), dt=(0.01, 0.025), L=(1000.0, 1500.0), diam=(0.8, 1.5),
+                   R_a=(30.0, 60.0), C_m=(0.8, 1.2), celsius=(5.0, 15.0)),
+        bad_first=BAD_CURRENTS + ("1e6", "-2e5", "lambda t: 1e6"),
     ),
 ]
 
@@ -238,10 +290,3 @@ def call_expr(c: Contract, overrides=None, first=None):
     if first is None:
         first = "DEFAULT_SWC" if c.function == "load_swc" else repr(example_first)
     return f"{c.function}({', '.join([first] + [f'{k}={v!r}' for k, v in kwargs.items()])})"
-
-
-class Expr(str):
-    """An expression to paste into the call as it is (repr gives the text itself)."""
-
-    def __repr__(self):
-        return str(self)
