@@ -19,7 +19,8 @@ Prints the tables and writes them, with the machine and its load, to ``benchmark
 and to the "Performance" section of ``README.md`` (between the ``performance:start/end``
 markers).  Options: ``--only SUBSTR`` (repeatable) runs the notebooks whose path contains it and
 writes nothing unless ``--write`` (then only results.md); ``--no-browser`` skips step 3;
-``--repeats N`` runs per NEURON comparison (default 5); ``--json PATH`` saves the raw numbers.
+``--repeats N`` runs per NEURON comparison (default 5); ``--json PATH`` saves the raw numbers
+(after each notebook); ``--from-json PATH`` writes the tables from such a file, measuring nothing.
 """
 
 import argparse
@@ -349,6 +350,11 @@ def write_outputs(results, m, repeats, make_test_s, write_readme=True):
     readme_path.write_text(readme)
 
 
+def save_json(path, m, results):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(dict(machine=m, results=results), indent=1))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", action="append", default=[],
@@ -361,7 +367,15 @@ def main(argv=None):
                         help="a measured `make test` wall time [s] to add to the table")
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "latest.json"),
                         help="where to save the raw numbers (default benchmarks/results/latest.json)")
+    parser.add_argument("--from-json", metavar="PATH",
+                        help="measure nothing: write the tables from the raw numbers a run saved")
     args = parser.parse_args(argv)
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        print(body(saved["results"], saved["machine"], args.repeats, args.make_test_seconds, details=True))
+        write_outputs(saved["results"], saved["machine"], args.repeats, args.make_test_seconds,
+                      write_readme=not args.only)
+        return 0
     os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
     m = machine()
     print("machine:", machine_line(m), "; load average before", m["load_before"], flush=True)
@@ -389,6 +403,7 @@ def main(argv=None):
                     result.setdefault("problems", []).append(
                         f"the browser measurement failed: {type(exc).__name__}: {exc}")
                     print(f"    PROBLEM: {result['problems'][-1]}", flush=True)
+            save_json(args.json, m, results)          # so far: kept if the run is stopped
     finally:
         if bench is not None:
             bench.close()
@@ -396,8 +411,7 @@ def main(argv=None):
     m["load_end"] = " / ".join(f"{x:.2f}" for x in loadavg())
     print(f"\nbenchmark took {m['took_s']:.0f} s; load average at the end {m['load_end']}\n")
     print(body(results, m, args.repeats, args.make_test_seconds, details=True))
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(dict(machine=m, results=results), indent=1))
+    save_json(args.json, m, results)
     if not args.only or args.write:
         write_outputs(results, m, args.repeats, args.make_test_seconds, write_readme=not args.only)
         print("wrote benchmarks/results.md" + ("" if args.only else " and README.md's Performance section"))
