@@ -298,7 +298,9 @@ kernel's receiving the new value (both clocks are this machine's wall clock). "I
 the kernel, from receiving the new value to the end of the panel's redraw (simulation, drawing,
 PNG encoding and sending); the difference is the browser, the server and the transfer. Budget:
 the median per panel; no change may take more than twice the budget. The machine is shared,
-so its load is given above; expect run-to-run variation of 10-30 %.
+so its load is given above; expect run-to-run variation of 10-30 % on a quiet machine. The
+kernel's CPU time (in brackets) is what an update costs; when the load average exceeds the number
+of cores, every wall time also includes waiting for a core, so check the budgets on a quiet machine.
 
 **Against NEURON**, the notebook's own function and NEURON run in the same kernel, median of
 {repeats} runs after a warm-up; the ratio is hand-written / NEURON `finitialize` + `continuerun`.
