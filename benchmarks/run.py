@@ -161,8 +161,21 @@ def machine():
                 matplotlib=version("matplotlib"), neuron=version("neuron"),
                 jupyterlab=version("jupyterlab"), ipywidgets=version("ipywidgets"),
                 chromium=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-                date=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                date=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"), commit=git_commit(),
                 load_before=" / ".join(f"{x:.2f}" for x in loadavg()))
+
+
+def git_commit():
+    """The commit of the notebooks measured, '+ changes' if the work tree differs from it."""
+    import subprocess
+    try:
+        head = subprocess.run(["git", "-C", str(SOURCE), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(SOURCE), "status", "--porcelain", "--", "*.ipynb"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return head + (" + changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def verdict(checks):
@@ -274,7 +287,7 @@ def machine_line(m):
     return (f"{m['cpu']}, {m['cores']} cores, {m['ram']} RAM; {m['os']}; Python {m['python']}, "
             f"numpy {m['numpy']}, matplotlib {m['matplotlib']}, NEURON {m['neuron']}, "
             f"JupyterLab {m['jupyterlab']}, ipywidgets {m['ipywidgets']}, {m['chromium']} "
-            f"(headless); {m['date']}")
+            f"(headless); {m['date']}; notebooks at commit {m.get('commit', 'unknown')}")
 
 
 NOTES = """\
