@@ -337,7 +337,7 @@ def test_spike_peaks_counts_regenerative_events_whatever_their_peak(nb):
         V += height * np.exp(-((t - centre) / 1.0) ** 2)
     V += np.where((t > 45.0) & (t < 65.0), 5.0 * np.sin(2 * np.pi * (t - 45.0) / 4.0), 0.0)
     got = nb.eval(f"spike_peaks(np.arange(0.0, 100.0, 0.025), np.array({V.tolist()!r})).tolist()")
-    assert np.allclose(got, [10.0, 20.0, 30.0, 80.0], atol=0.025), got
+    assert len(got) == 4 and np.allclose(got, [10.0, 20.0, 30.0, 80.0], atol=0.025), got
 
 
 def test_the_whole_cell_fires_once_and_no_lumped_soma_does(nb):
