@@ -228,6 +228,35 @@ def test_rest_is_lost_at_the_hopf_current_not_at_the_saddle_node(nb, params, dI)
     assert fired[-1.0] == 0 and fired[1.0] > 0, fired
 
 
+def test_a_step_fires_for_good_below_the_hopf_current(nb):
+    """Past a Hopf point the onset of firing is not I_H: with a = 30 nS a step from rest
+    (V = E_L, w = 0) fires persistently at I_H - 3.5 pA, where the rest state is still stable
+    (a run started on it, V nudged by 0.1 mV, never fires): the neuron is bistable. At
+    I_H - 4 pA the step's spikes stop. Reference: RK45 + event (solve_ivp), spike counts in the
+    last 2 s of 4 s; the notebook's simulate must give the same counts, and the notebook's own
+    claim (its `onset` dict, printed in Validation §3) must agree with the reference."""
+    p = dict(BG, a=30.0)
+    V_H = p["V_T"] + p["Delta_T"] * math.log(1.0 + (p["C"] / p["g_L"]) / p["tau_w"])
+    V_fold = p["V_T"] + p["Delta_T"] * math.log(1.0 + p["a"] / p["g_L"])
+    I_H = F(V_H, **p)
+    T = 4000.0
+    late = {}
+    for dI in (-4.0, -3.5):
+        I = I_H + dI
+        V_rest = brentq(lambda V: F(V, **p) - I, p["E_L"] - 50.0, V_fold)
+        on_rest = dict(V0=V_rest + 0.1, w0=p["a"] * (V_rest - p["E_L"]))
+        ref_step = reference_spikes([(0.0, T, I)], **p)
+        ref_rest = reference_spikes([(0.0, T, I)], **p, **on_rest)
+        ours_step = nb.call("simulate", I, T=T, dt=0.05, **p).spikes
+        ours_rest = nb.call("simulate", I, T=T, dt=0.05, **p, **on_rest).spikes
+        assert len(ref_rest) == len(ours_rest) == 0, (dI, len(ref_rest), len(ours_rest))
+        assert len(ours_step) == len(ref_step), (dI, len(ours_step), len(ref_step))
+        late[dI] = int(np.sum(ref_step > T / 2))
+    assert late[-4.0] == 0 < late[-3.5], late
+    claimed = nb.eval("{k: int(v) for k, v in onset.items()}")
+    assert {k: v > 0 for k, v in claimed.items()} == {k: v > 0 for k, v in late.items()}, claimed
+
+
 def test_regular_bursting_has_bimodal_intervals(nb):
     """Naud et al. (2008) regular bursting: bursts of >= 2 spikes separated by long pauses."""
     s = nb.call("simulate", 210.0, T=500.0, dt=DT, **REGULAR_BURSTING).spikes
