@@ -19,7 +19,7 @@ Parameter sets (units pF, nS, mV, ms, pA): Brette & Gerstner (2005), regular spi
 Brian2's Brette_Gerstner_2005.py (NEST's aeif defaults agree except V_reset); the rows "adaptation", "initial burst",
 "regular bursting" and "tonic spiking" of Brian2's example Naud_et_al_2008_adex_firing_patterns.py
 (parameters "adapted by P. Müller to match figures" of Naud et al. 2008), equal to the
-transcriptions of Naud et al.'s Table 1 in pycaputo (sets Naud4a-4h) and ANNarchy; and
+transcriptions of Naud et al.'s Table 1 in pycaputo (sets Naud4a-4h) and ANNarchy's AdEx notebook; and
 "transient spiking" as in Brian2's example (Fig. 4g; the transcriptions of Table 1 have
 a = -10 nS, b = 30 pA, I = 350 pA, and that row fires tonically). The printed table itself was
 not available to check against.
