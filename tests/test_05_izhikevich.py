@@ -275,7 +275,7 @@ def test_forward_euler_is_first_order_and_loses_spikes_at_half_a_millisecond(nb)
 # ----------------------------------------------------------------------------- exercises
 
 WRONG_ANSWERS = {  # expressions evaluated in the kernel
-    "check_saddle_node_current": ["...", "'2.25'", "True", "22.5625", "2.16", "2.0", "2.26",
+    "check_rest_lost_current": ["...", "'2.25'", "True", "22.5625", "2.16", "2.0", "2.26",
                                   "float('nan')"],
     "check_hopf_current": ["...", "1.015625", "3.7975", "0.6", "0.7", "None"],
     "check_euler_step": ["...", "0.01", "0.0025", "0.001", "0.3", "1.0"],
@@ -293,7 +293,7 @@ def test_every_checker_rejects_a_wrong_answer(nb, checker, answer):
 
 
 @pytest.mark.parametrize("checker, answer", [
-    ("check_saddle_node_current", 2.25),          # (4.1 + 0.1)^2 / 0.16 - 108
+    ("check_rest_lost_current", 2.25),          # (4.1 + 0.1)^2 / 0.16 - 108
     ("check_hopf_current", -(0.04 * 62.25 ** 2 - 4.75 * 62.25 + 140)),   # v_H = -62.25 mV
 ])
 def test_checkers_accept_the_closed_form_answers(nb, checker, answer):
