@@ -20,7 +20,7 @@ help:
 	@echo "make test-notebook NB=point-neurons/02_leaky_integrate_and_fire.ipynb - one notebook's tests"
 	@echo "make notebooks - re-execute every notebook in place, deterministically (NB=path for one)"
 	@echo "make test-browser - every notebook in JupyterLab in headless Chromium (installs chromium if missing)"
-	@echo "make bench  - time every notebook, its sliders and the NEURON comparisons (benchmarks/)"
+	@echo "make bench  - time every notebook, its sliders in a real browser, and the NEURON comparisons (ONLY=02_leaky for one)"
 	@echo "make book   - build the static site of the collection into _build/html (Jupyter Book)"
 	@echo "make clean  - remove the virtual environment and build products"
 
@@ -118,10 +118,12 @@ book: install-test $(VENV)/.installed-book install-browser check-chromium
 	$(BIN)/python tools/check_book.py
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n $(BROWSER_WORKERS) browser-tests/test_site.py
 
-# Speed budgets: execution time, slider latency and peak memory of every notebook, and
-# the hand-written solvers against NEURON; writes benchmarks/results.md and README's Performance.
-bench: install-test
-	$(BIN)/python benchmarks/run.py
+# Speed budgets: execution time and peak memory of every notebook, the hand-written solvers
+# against NEURON, and the slider latency of every panel, keypress to painted plot, in JupyterLab
+# in headless Chromium; writes benchmarks/results.md and README's Performance section.
+# ONLY=02_leaky measures the notebooks whose path contains it (and writes nothing).
+bench: install-test install-browser check-chromium
+	CHROMIUM=$(CHROMIUM) $(BIN)/python benchmarks/run.py $(if $(ONLY),--only $(ONLY))
 
 # Every notebook opened in JupyterLab (served from a temporary copy) in headless Chromium:
 # Run All Cells, no error output, one slider per panel typed into, its plot must change.

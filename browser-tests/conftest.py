@@ -8,13 +8,12 @@ Not under tests/: `make test` never collects it, and it needs Chromium and playw
 import os
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from lab import CHROMIUM, CHROMIUM_ARGS, LabServer
+from lab import CHROMIUM, LabServer, launch_chromium
 
 ARTIFACTS = Path(os.environ.get("BROWSER_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))
 
@@ -40,12 +39,11 @@ def lab_server(request):
         pytest.exit(f"{CHROMIUM} not found: install Debian's chromium package "
                     "(apt-get install chromium), or set CHROMIUM=/path/to/chromium", returncode=3)
     server = LabServer()
-    venv = Path(sys.prefix).absolute()  # not resolved: a venv's python is a symlink out of it
-    if not Path(server.kernel_python()).absolute().is_relative_to(venv):
+    try:
+        server.check_kernel_python()
+    except RuntimeError as exc:
         server.stop()
-        pytest.exit(f"the python3 kernel runs {server.kernel_python()}, not this environment's "
-                    f"Python ({venv}); run the suite with the venv's python (make test-browser)",
-                    returncode=3)
+        pytest.exit(f"{exc} (make test-browser)", returncode=3)
     yield server
     log = server.log()
     server.stop()
@@ -56,8 +54,7 @@ def lab_server(request):
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 

@@ -5,6 +5,8 @@ browser runs or autosaves ever lands in the repository) with its own config,
 settings, runtime and workspace folders, on a free loopback port, with an
 empty token.  ``NotebookPage`` drives one notebook tab the way a reader does:
 menu clicks, typing into a slider's readout, looking at what is on the page.
+``launch_chromium`` starts the headless browser.  The real-browser tests
+(conftest.py) and the benchmark (benchmarks/browser.py) both use them.
 """
 
 import json
@@ -107,6 +109,20 @@ class LabServer:
                 raise RuntimeError(f"JupyterLab did not answer in {startup_timeout} s:\n{log}")
             time.sleep(0.25)
 
+    def check_kernel_python(self):
+        """Raise unless the "python3" kernel runs this environment's Python (the venv)."""
+        venv = Path(sys.prefix).absolute()  # not resolved: a venv's python is a symlink out of it
+        if not Path(self.kernel_python()).absolute().is_relative_to(venv):
+            raise RuntimeError(f"the python3 kernel runs {self.kernel_python()}, not this "
+                               f"environment's Python ({venv}); run with the venv's python")
+
+    def kernel_connection_file(self, relpath):
+        """The connection file of the kernel that the notebook's open session runs."""
+        sessions = [s for s in self.api("/api/sessions") if s.get("path") == relpath]
+        if not sessions:
+            raise RuntimeError(f"no kernel session for {relpath}")
+        return self.tmp / "runtime" / f"kernel-{sessions[0]['kernel']['id']}.json"
+
     def kernel_python(self):
         """The interpreter of the "python3" kernel: argv "python" means the server's own (the venv's)."""
         argv0 = self.api("/api/kernelspecs")["kernelspecs"]["python3"]["spec"]["argv"][0]
@@ -136,6 +152,14 @@ class LabServer:
                 self.proc.wait()
         self._log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def launch_chromium(playwright):
+    """Headless Chromium (CHROMIUM, Debian's package by default) driven by Playwright."""
+    if not os.access(CHROMIUM, os.X_OK):
+        raise FileNotFoundError(f"{CHROMIUM} not found: install Debian's chromium package "
+                                "(apt-get install chromium), or set CHROMIUM=/path/to/chromium")
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
 # ---------------------------------------------------------------- the page side
@@ -242,6 +266,15 @@ class NotebookPage:
     def panels(self):
         """The rendered ipywidgets.interactive panels (interactive() gives its box this class)."""
         return self.page.locator(".widget-interact")
+
+    def type_into_readout(self, control, value):
+        """Focus a slider's readout, replace its text with the value, press Enter."""
+        readout = control.locator(".widget-readout").first
+        readout.scroll_into_view_if_needed()
+        readout.click()
+        self.page.keyboard.press("Control+A")  # selects the readout's own text (it is contenteditable)
+        self.page.keyboard.type(str(value))
+        self.page.keyboard.press("Enter")
 
     @staticmethod
     def plot_images(panel):

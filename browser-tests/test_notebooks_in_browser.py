@@ -35,16 +35,6 @@ def slider_change(slider):
     return readout, now, new
 
 
-def type_into_readout(page, slider, value):
-    """Focus the slider's readout, replace its text with the value, press Enter."""
-    readout = slider.locator(".widget-readout").first
-    readout.scroll_into_view_if_needed()
-    readout.click()
-    page.keyboard.press("Control+A")  # selects the readout's own text (it is contenteditable)
-    page.keyboard.type(str(value))
-    page.keyboard.press("Enter")
-
-
 def wait_for_new_plot(nb, panel, before, timeout):
     """Until the panel's plot differs from `before` (and the kernel is idle); fail on an error output."""
     deadline = time.monotonic() + timeout
@@ -78,7 +68,7 @@ def test_notebook_runs_and_its_sliders_drive_the_plots(relpath, page, lab_server
         slider = sliders.first
         label = slider.locator(".widget-label").first.inner_text()
         shown, now, new = slider_change(slider)
-        type_into_readout(page, slider, new)
+        nb.type_into_readout(slider, new)
         try:
             wait_for_new_plot(nb, panel, before, PLOT_TIMEOUT)
         except PageError as exc:
