@@ -261,8 +261,8 @@ CONTRACTS = [
         ("name", "LIF, EIF, AdEx or Izhikevich"), "CandidateResult", ("t", "V", "spikes", "gamma", "rmse"),
         example=dict(name="LIF", T=200.0),
         shapes={"V": ("t",)},
-        domain=dict(T=(20.0, 2000.0), Delta=((OPEN, 0.0), 10.0)),
-        valid=dict(T=(20.0, 500.0), Delta=(1.0, 8.0)),
+        domain=dict(T=(20.0, 2000.0), dt=(0.001, 0.1), Delta=((OPEN, 0.0), 10.0)),
+        valid=dict(T=(20.0, 500.0), dt=(0.05, 0.1), Delta=(1.0, 8.0)),
         bad_first=("'HH'", "'lif'", "3", "None", "['LIF']"),
     ),
 ]

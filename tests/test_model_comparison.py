@@ -204,6 +204,8 @@ def test_a_change_in_a_model_notebook_reaches_the_loaded_model(nb, tmp_path):
     ("run_candidate('lif')", "name"),
     ("run_candidate('LIF', params={'tau': 5.0})", "params"),
     ("run_candidate('LIF', Delta=0.0)", "Delta"),
+    ("run_candidate('LIF', dt=0.5)", "dt"),
+    ("run_candidate('LIF', dt=5e-324)", "dt"),
 ])
 def test_bad_input_raises_value_error_naming_the_parameter(nb, call, word):
     t0 = time.perf_counter()
