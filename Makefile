@@ -98,10 +98,11 @@ test-notebook: install-test
 	@test -n "$(NB)" || { echo "usage: make test-notebook NB=point-neurons/02_leaky_integrate_and_fire.ipynb"; exit 2; }
 	$(BIN)/python -m pytest \
 	  $(wildcard tests/test_*$(basename $(notdir $(NB))).py) \
+	  $(if $(findstring model-comparison/,$(NB)),tests/test_model_comparison.py) \
 	  $(wildcard tests/test_executed_outputs.py tests/test_structure.py tests/test_widgets.py \
 	    tests/test_colab_setup.py tests/test_contract.py tests/test_exercises.py \
 	    tests/test_hostile_input.py) \
-	  -k "$(basename $(notdir $(NB))) or $(notdir $(NB))"
+	  -k "$(basename $(notdir $(NB))) or $(notdir $(NB))$(if $(findstring model-comparison/,$(NB)), or test_model_comparison)"
 
 # The static site: Jupyter Book 1.x renders the committed, executed notebooks (nothing
 # is executed) into _build/html. First tools/site_assets.py fetches the site's own JavaScript

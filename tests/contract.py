@@ -253,6 +253,18 @@ CONTRACTS = [
                    R_a=(30.0, 60.0), C_m=(0.8, 1.2), celsius=(5.0, 15.0)),
         bad_first=BAD_CURRENTS + ("1e6", "-2e5", "lambda t: 1e6"),
     ),
+    # ------------------------------------------------------------------ model comparison
+    # The capstone's one public run: a fitted candidate (or other parameters) on the test segment,
+    # scored against the detailed cell. `name` is a model, not a number.
+    Contract(
+        "model-comparison/01_choosing_a_neuron_model.ipynb", "run_candidate",
+        ("name", "LIF, EIF, AdEx or Izhikevich"), "CandidateResult", ("t", "V", "spikes", "gamma", "rmse"),
+        example=dict(name="LIF", T=200.0),
+        shapes={"V": ("t",)},
+        domain=dict(T=(20.0, 2000.0), dt=(0.001, 0.1), Delta=((OPEN, 0.0), 10.0)),
+        valid=dict(T=(20.0, 500.0), dt=(0.05, 0.1), Delta=(1.0, 8.0)),
+        bad_first=("'HH'", "'lif'", "3", "None", "['LIF']"),
+    ),
 ]
 
 # The contributors' template holds itself to the same contract.

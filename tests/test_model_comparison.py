@@ -1,0 +1,250 @@
+"""The capstone: its coincidence factor, its fits, its loader, its Dask paths and its checkers.
+
+References, all independent of the notebook's code:
+  * Γ of identical trains is 1 exactly; of a hand-counted case, the formula evaluated here;
+  * the number of coincidences, against a brute-force double loop written here;
+  * independent Poisson trains: E[Γ] = (1 - exp(-2 ν Δ) - 2 ν Δ) / (1 - 2 ν Δ) (the probability
+    that a window of 2Δ holds at least one model spike, minus Γ's first-order chance count), within
+    four standard errors of the mean over many pairs;
+  * parameter recovery: the LIF's own synthetic data, each parameter within 5 % of its search
+    interval (the notebook asserts it; here its recovered values are compared with the truth);
+  * the same fit serially, on the notebook's local cluster and on a Dask scheduler with two
+    worker processes that this test starts as separate programs over loopback TCP: identical
+    parameters and losses (same seed; differential evolution draws its random numbers in the
+    main process, so where a loss is computed must not matter);
+  * the loader: the loaded `simulate` is compiled from the notebook's own `model` cell, and a
+    change written into a copy of a model notebook reaches the loaded function.
+"""
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+NB = "model-comparison/01_choosing_a_neuron_model.ipynb"
+pytestmark = pytest.mark.notebook(NB)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def first_word(message):
+    return message.strip().split()[0] if message.strip() else ""
+
+
+# ----------------------------------------------------------------- the coincidence factor
+
+def test_identical_trains_give_gamma_one(nb):
+    for train in ([5.0], [10.0, 20.0, 35.5], list(np.linspace(3.0, 990.0, 40))):
+        assert nb.eval(f"coincidence_factor({train!r}, {train!r}, T=1000.0)") == 1.0
+
+
+def test_hand_counted_case(nb):
+    # reference 10, 50, 90; model 12, 70, 91; T = 100, Delta = 4: two coincidences, nu = 0.03/ms
+    nu, delta = 3 / 100.0, 4.0
+    expected = (2 - 2 * nu * delta * 3) / (0.5 * (3 + 3)) / (1 - 2 * nu * delta)
+    got = nb.eval("coincidence_factor([10.0, 50.0, 90.0], [12.0, 70.0, 91.0], T=100.0, Delta=4.0)")
+    assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_coincidence_count_against_brute_force(nb):
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        ref = np.sort(rng.uniform(0, 1000, rng.integers(1, 40)))
+        mod = np.sort(rng.uniform(0, 1000, rng.integers(1, 40)))
+        brute = sum(any(abs(r - m) <= 4.0 for m in mod) for r in ref)
+        assert nb.eval(f"coincidences(np.array({ref.tolist()!r}), np.array({mod.tolist()!r}), 4.0)") == brute
+
+
+def test_independent_poisson_trains_have_gamma_near_zero(nb):
+    nu, T, delta, pairs = 0.02, 5000.0, 4.0, 300          # 20 Hz: 2 nu Delta = 0.16
+    gammas = np.array(nb.eval(
+        f"[coincidence_factor(np.sort(_r.uniform(0, {T}, _r.poisson({nu * T}))), "
+        f"np.sort(_r.uniform(0, {T}, _r.poisson({nu * T}))), T={T}, Delta={delta}) "
+        f"for _r in [np.random.default_rng(11)] for _ in range({pairs})]"))
+    expected = (1 - math.exp(-2 * nu * delta) - 2 * nu * delta) / (1 - 2 * nu * delta)
+    se = gammas.std(ddof=1) / math.sqrt(pairs)
+    assert abs(gammas.mean() - expected) < 4 * se, (gammas.mean(), expected, se)
+    assert abs(expected) < 0.02
+
+
+# ----------------------------------------------------------------- the fits
+
+def test_parameter_recovery_on_synthetic_lif_data(nb):
+    true, recovered, bounds = nb.eval("(TRUE_LIF, recovered.params, CANDIDATES['LIF'])")
+    for key, value in true.items():
+        low, high, _ = bounds[key]
+        assert abs(recovered[key] - value) < 0.05 * (high - low), (key, recovered[key], value)
+    assert nb.eval("recovered.loss") < 0.05
+
+
+def test_fitted_candidates_beat_chance_on_the_test_segment(nb):
+    """Γ of every fitted model on held-out input is well above the chance level 0 (the sd of Γ
+    for independent trains of ~20 spikes is about 0.25, so 0.3 is more than a standard deviation)."""
+    scores = nb.eval("{k: s.gamma for k, s in SCORES.items()}")
+    assert all(g > 0.3 for g in scores.values()), scores
+
+
+def _dask_cli():
+    exe = Path(sys.executable).parent / "dask"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "dask"]
+
+
+def test_serial_local_cluster_and_separate_scheduler_give_identical_fits(nb, tmp_path):
+    scheduler_file = tmp_path / "scheduler.json"
+    env = dict(os.environ, DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error")
+    procs = [subprocess.Popen(_dask_cli() + ["scheduler", "--host", "127.0.0.1", "--port", "0",
+                                             "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=tmp_path)]
+    try:
+        deadline = time.time() + 60
+        while not scheduler_file.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        assert scheduler_file.exists(), "the scheduler did not start"
+        time.sleep(0.5)
+        address = json.loads(scheduler_file.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        procs.append(subprocess.Popen(_dask_cli() + ["worker", address, "--nworkers", "2", "--nthreads", "1",
+                                                     "--no-dashboard"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=tmp_path))
+        nb.run(f"_remote = make_client({address!r}); _remote.wait_for_workers(2, timeout=90)")
+        assert nb.eval("len(_remote.scheduler_info()['workers'])") == 2
+        nb.run("_small = dict(popsize=3, maxiter=4, progress=False, seed=123)\n"
+               "_fits = [fit('AdEx', train_current, REF['train'], T_TRAIN, client=_c, **_small)\n"
+               "         for _c in (None, client, _remote)]")
+        serial, local, remote = nb.eval("[(f.params, f.loss, f.evaluations) for f in _fits]")
+        assert serial == local == remote
+        # a different seed gives a different fit (the comparison above can fail)
+        other = nb.eval("fit('AdEx', train_current, REF['train'], T_TRAIN, client=None, popsize=3, maxiter=4,"
+                        " progress=False, seed=124).params")
+        assert other != serial[0]
+        nb.run("_remote.close()")
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def test_the_environment_variable_selects_the_scheduler(nb):
+    """make_client connects to $NEURONS_DASK_SCHEDULER when it is set (Client replaced by a stub
+    that records its argument), and starts a local cluster only when it is not."""
+    out = nb.run(
+        "import os as _os\n"
+        "from unittest import mock as _mock\n"
+        "with _mock.patch.dict(_os.environ, {'NEURONS_DASK_SCHEDULER': 'tcp://10.0.0.7:8786'}), \\\n"
+        "        _mock.patch.dict(globals(), Client=lambda *a, **k: ('connect', a)):\n"
+        "    print(make_client())\n"
+        "with _mock.patch.dict(globals(), Client=lambda *a, **k: ('connect', a), LocalCluster=lambda **k: 'local'):\n"
+        "    _saved = _os.environ.pop('NEURONS_DASK_SCHEDULER', None)\n"
+        "    print(make_client())\n"
+        "    if _saved is not None:\n"
+        "        _os.environ['NEURONS_DASK_SCHEDULER'] = _saved\n")
+    assert out.split() == ["('connect',", "('tcp://10.0.0.7:8786',))", "('connect',", "('local',))"], out
+
+
+# ----------------------------------------------------------------- the loader
+
+def test_loaded_simulate_is_compiled_from_the_notebooks_model_cell(nb):
+    for name in ("LIF", "EIF", "AdEx", "Izhikevich"):
+        same = nb.eval(
+            f"(lambda s, i: MODELS[{name!r}]['simulate'].__code__ == next(c for c in compile("
+            f"get_ipython().transform_cell(s[i]), 'x', 'exec').co_consts if getattr(c, 'co_name', '') == 'simulate'))"
+            f"(model_cells({name!r}), next(k for k, t in enumerate(model_cells({name!r})) if 'def simulate(' in t))")
+        assert same, name
+    # and the comparison can fail: the LIF's simulate is not the EIF's
+    assert not nb.eval("MODELS['LIF']['simulate'].__code__ == MODELS['EIF']['simulate'].__code__")
+
+
+def test_a_change_in_a_model_notebook_reaches_the_loaded_model(nb, tmp_path):
+    """A copy of the collection's LIF notebook whose simulate cell gains a marker attribute: the
+    loader, pointed at the copy, must load the changed function (and only the tagged cells)."""
+    import nbformat
+    (tmp_path / "point-neurons").mkdir()
+    src = nbformat.read(ROOT / "point-neurons/02_leaky_integrate_and_fire.ipynb", as_version=4)
+    for cell in src.cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and "model" in tags and "def simulate(" in cell.source:
+            cell.source += "\nsimulate.marker = 'changed'\n"
+        elif cell.cell_type == "code" and "model" not in tags:
+            cell.source = "raise RuntimeError('an untagged cell was executed')"
+    nbformat.write(src, tmp_path / "point-neurons/02_leaky_integrate_and_fire.ipynb")
+    out = nb.eval(f"(lambda old: (globals().__setitem__('COLLECTION', Path({str(tmp_path)!r})), "
+                  f"getattr(load_model('LIF')['simulate'], 'marker', None), "
+                  f"globals().__setitem__('COLLECTION', old))[1])(COLLECTION)")
+    assert out == "changed"
+    assert nb.eval("getattr(MODELS['LIF']['simulate'], 'marker', None)") is None
+
+
+# ----------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("call, word", [
+    ("make_segments((0.0, 1000.0), (500.0, 2500.0), 3000.0)", "test"),       # overlaps training
+    ("make_segments((1000.0, 2000.0), (0.0, 1500.0), 3000.0)", "test"),
+    ("make_segments((0.0, 1000.0), (1000.0, 5000.0), 3000.0)", "test"),      # beyond the input
+    ("make_segments((0.0, 10.0), (1000.0, 2000.0), 3000.0)", "train"),       # too short
+    ("coincidence_factor([1.0], [1.0], T=100.0, Delta=0.0)", "Delta"),
+    ("coincidence_factor([1.0], [1.0], T=100.0, Delta=-4.0)", "Delta"),
+    ("coincidence_factor([1.0], [1.0], T=100.0, Delta=float('nan'))", "Delta"),
+    ("coincidence_factor([1.0], [1.0], T=0.0)", "T"),
+    ("coincidence_factor([float('nan')], [1.0], T=100.0)", "reference"),
+    ("coincidence_factor([1.0], 'abc', T=100.0)", "model"),
+    ("load_model('HodgkinHuxley')", "name"),
+    ("load_model(None)", "name"),
+    ("fit('GLIF', train_current, REF['train'], T_TRAIN)", "name"),
+    ("fit('detailed', train_current, REF['train'], T_TRAIN)", "name"),
+    ("run_candidate('lif')", "name"),
+    ("run_candidate('LIF', params={'tau': 5.0})", "params"),
+    ("run_candidate('LIF', Delta=0.0)", "Delta"),
+    ("run_candidate('LIF', dt=0.5)", "dt"),
+    ("run_candidate('LIF', dt=5e-324)", "dt"),
+])
+def test_bad_input_raises_value_error_naming_the_parameter(nb, call, word):
+    t0 = time.perf_counter()
+    kind, message = nb.eval_raises(call)
+    assert kind == "ValueError" and first_word(message) == word, (call, kind, message)
+    assert time.perf_counter() - t0 < 5.0
+
+
+def test_the_valid_segments_are_accepted(nb):
+    assert nb.eval("tuple(map(tuple, make_segments((0.0, 1000.0), (1000.0, 3000.0), 3000.0)))") == \
+        ((0.0, 1000.0), (1000.0, 3000.0))
+
+
+# ----------------------------------------------------------------- the exercises' checkers
+
+@pytest.mark.parametrize("call", [
+    "check_gamma(...)",
+    "check_gamma('0.49')",
+    "check_gamma(0.434)",                 # no normalisation
+    "check_gamma(0.818)",                 # three coincidences
+    "check_gamma(1.0)",
+    "check_chance_coincidences(...)",
+    "check_chance_coincidences(8.0)",     # the reference's rate
+    "check_chance_coincidences(20.0)",    # a window of Delta, not 2 Delta
+    "check_chance_coincidences(True)",
+    "check_network_hours(...)",
+    "check_network_hours(REF_CPU_PER_S * 600.0 * 1000 / 60.0)",    # minutes
+    "check_network_hours(REF_CPU_PER_S * 600.0 / 3600.0)",         # one cell
+    "check_network_hours(float('nan'))",
+])
+def test_checkers_reject_wrong_answers(nb, call):
+    out = nb.run(call).strip()
+    assert out.startswith("Not yet"), (call, out)
+
+
+@pytest.mark.parametrize("call", [
+    "check_gamma((2 - 0.48) / 3.5 / 0.88)",
+    "check_chance_coincidences(40.0)",
+    "check_network_hours(REF_CPU_PER_S * 600.0 * 1000 / 3600.0)",
+])
+def test_checkers_accept_right_answers(nb, call):
+    assert nb.run(call).strip().startswith("Correct"), call
