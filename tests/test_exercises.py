@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT, WITH_TEMPLATE, notebook_params
-from tools.collection import test_file  # conftest put the repository root on sys.path
+from tools.collection import own_test_file  # conftest put the repository root on sys.path
 
 MIN_EXERCISES, MAX_EXERCISES, MIN_CODE_EXERCISES = 4, 6, 3
 CHECK_CALL = re.compile(r"\b(check_\w+)\s*\(")
@@ -98,6 +98,6 @@ def test_every_checker_meets_a_wrong_answer_in_the_notebooks_test_file(path):
     defined = sorted({m.group(1) for c in nb.cells if c.cell_type == "code"
                       for m in re.finditer(r"^def (check_\w+)\s*\(", c.source, re.M)})
     assert defined, f"{path}: defines no check_<what> function"
-    own_tests = (ROOT / test_file(path)).read_text()
+    own_tests = (ROOT / own_test_file(path)).read_text()
     missing = [name for name in defined if name not in own_tests]
-    assert not missing, f"{test_file(path)} never calls {missing} with a wrong answer"
+    assert not missing, f"{own_test_file(path)} never calls {missing} with a wrong answer"

@@ -39,7 +39,7 @@ def kind(path):
     return KINDS[Path(path).parts[0]]
 
 
-def test_file(path):
+def own_test_file(path):
     """The notebook's own test file, e.g. tests/test_mc01_cable_theory.py."""
     stem = Path(path).stem
     if kind(path) == "capstone":
