@@ -6,7 +6,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 # The notebook folders, from _toc.yml (tools/collection.py is the one list of notebooks).
-NOTEBOOKS = $(shell $(BIN)/python tools/collection.py folders)
 # Both cores: each notebook's tests share one kernel on one worker (see tests/conftest.py).
 PYTEST_WORKERS ?= 2
 # The browser suite: two notebooks at a time, each worker with its own JupyterLab and Chromium.
@@ -80,12 +79,12 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=. $(ALLOW_ROOT)
 
-# Two runs, each on both cores: nbval re-executes every notebook and compares the
-# NBVAL_CHECK_OUTPUT cells (--dist loadfile keeps a notebook's cells on one worker, in order);
-# then tests/ calls each notebook's functions (--dist loadgroup: one kernel per notebook).
+# One run on both cores: each notebook is executed once, top to bottom, in a fresh kernel, and
+# every test of that notebook uses that kernel (--dist loadgroup keeps a notebook's tests on one
+# worker). tests/test_executed_outputs.py applies nbval's --nbval-lax check (the
+# NBVAL_CHECK_OUTPUT cells reproduce their stored output) to that same execution, so no notebook
+# runs twice.
 test: install-test
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
-	  --nbval-lax --nbval-current-env $(NOTEBOOKS) templates
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
 
 # Re-execute notebooks in place as they are committed: top to bottom in a fresh kernel, no
@@ -93,13 +92,15 @@ test: install-test
 notebooks: install-test
 	$(BIN)/python tools/execute_notebooks.py $(NB)
 
-# One notebook's tests: its nbval cells, its own test file, and the generic checks on it.
+# One notebook's tests: its own test file and the generic checks on it (its output-checked
+# cells included), all on one execution of the notebook.
 test-notebook: install-test
 	@test -n "$(NB)" || { echo "usage: make test-notebook NB=point-neurons/02_leaky_integrate_and_fire.ipynb"; exit 2; }
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env $(NB) \
+	$(BIN)/python -m pytest \
 	  $(wildcard tests/test_*$(basename $(notdir $(NB))).py) \
-	  $(wildcard tests/test_structure.py tests/test_widgets.py tests/test_colab_setup.py \
-	    tests/test_contract.py tests/test_exercises.py tests/test_hostile_input.py) \
+	  $(wildcard tests/test_executed_outputs.py tests/test_structure.py tests/test_widgets.py \
+	    tests/test_colab_setup.py tests/test_contract.py tests/test_exercises.py \
+	    tests/test_hostile_input.py) \
 	  -k "$(basename $(notdir $(NB))) or $(notdir $(NB))"
 
 # The static site: Jupyter Book 1.x renders the committed, executed notebooks (nothing

@@ -80,8 +80,9 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     """Keep all tests of one notebook on one xdist worker, so its kernel starts once.
 
-    Tests name their notebook with ``@pytest.mark.notebook(relpath)``.  (nbval's cells are
-    run in a separate pytest call with ``--dist loadfile``, which keeps a notebook together.)
+    Tests name their notebook with ``@pytest.mark.notebook(relpath)``; the notebook is then
+    executed once, and tests/test_executed_outputs.py checks its output-checked cells on that
+    same execution.
     """
     for item in items:
         mark = item.get_closest_marker("notebook")

@@ -135,9 +135,13 @@ CONTRACTS = [
         "IzhikevichResult", ("t", "V", "u", "spikes"),
         example=dict(I=10.0, T=50.0, dt=0.1),
         shapes={"V": ("t",), "u": ("t",)},
-        domain=dict(T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1.0), a=((OPEN, 0.0), 1.0)),
+        # c and V0 must also lie below v_peak, and dt <= T (tests/test_05_izhikevich.py)
+        domain=dict(I=(-100.0, 100.0), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1.0),
+                    a=(-1.0, 1.0), b=(-1.5, 1.5), c=(-100.0, 30.0), d=(-50.0, 50.0),
+                    v_peak=(0.0, 100.0), V0=(-100.0, 30.0)),
         valid=dict(I=(-10.0, 40.0), T=(1.0, 200.0), dt=(0.01, 1.0), a=(0.01, 0.2),
-                   b=(-0.2, 0.3), c=(-70.0, -45.0), d=(0.0, 10.0)),
+                   b=(-0.2, 0.3), c=(-70.0, -45.0), d=(0.0, 10.0), v_peak=(25.0, 40.0),
+                   V0=(-75.0, -60.0)),
         bad_first=BAD_CURRENTS,
     ),
     Contract(

@@ -291,3 +291,21 @@ def test_checkers_accept_the_independent_answer(nb, call):
     """The answers derived here by hand (see the exercises' statements)."""
     out = nb.run(call).strip()
     assert out.startswith("Correct"), out
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (22.0 * 150.0, "divide the voltage by the resistance"),       # R times the voltage
+    (22.0 / 150.0 * 1000, "mV / MΩ is already nA"),               # an extra factor 1000
+    (-22.0 / 150.0, "a depolarising current is positive"),       # E_L - V_th
+    (48.0 / 150.0, "distance from rest to threshold"),           # |V_th| / R
+    (70.0 / 150.0, "distance from rest to threshold"),           # |E_L| / R
+    (0.15, "what steady state does a current I give"),            # just too high: fires below
+    (0.14, "what steady state does a current I give"),            # just too low: never fires
+    (150.0, "a positive current below 100 nA"),                  # no known slip, implausible
+])
+def test_rheobase_checker_names_the_mistake_made(nb, answer, hint):
+    """Each known slip gets its own hint. The unit slips (3300 and 146.7) lie outside the
+    plausible range (0, 100] nA; the checker used to test the range first, so their hints were
+    never shown and the reader read only "a positive current below 100 nA"."""
+    out = nb.run(f"check_rheobase({answer!r})").strip()
+    assert out.startswith("Not yet") and hint in out, out

@@ -17,10 +17,12 @@ for the first spike at dt = 0.01 ms. Spike counts must be equal.
 
 Parameter sets (units pF, nS, mV, ms, pA): Brette & Gerstner (2005), regular spiking, as in
 Brian2's Brette_Gerstner_2005.py (NEST's aeif defaults agree except V_reset); the rows "adaptation", "initial burst",
-"regular bursting" and "tonic spiking" of Naud et al. (2008), Table 1, as transcribed identically
-by Brian2's example and ANNarchy's AdEx notebook; and "transient spiking" as in Brian2's example
-(values adapted by P. Müller to match Naud et al.'s Fig. 4g; the printed Table 1 row, as
-transcribed by ANNarchy, has a = -10 nS, b = 30 pA, I = 350 pA and fires tonically).
+"regular bursting" and "tonic spiking" of Brian2's example Naud_et_al_2008_adex_firing_patterns.py
+(parameters "adapted by P. Müller to match figures" of Naud et al. 2008), equal to the
+transcriptions of Naud et al.'s Table 1 in pycaputo (sets Naud4a-4h) and ANNarchy's AdEx notebook; and
+"transient spiking" as in Brian2's example (Fig. 4g; the transcriptions of Table 1 have
+a = -10 nS, b = 30 pA, I = 350 pA, and that row fires tonically). The printed table itself was
+not available to check against.
 """
 
 import math
@@ -228,6 +230,35 @@ def test_rest_is_lost_at_the_hopf_current_not_at_the_saddle_node(nb, params, dI)
     assert fired[-1.0] == 0 and fired[1.0] > 0, fired
 
 
+def test_a_step_fires_for_good_below_the_hopf_current(nb):
+    """Past a Hopf point the onset of firing is not I_H: with a = 30 nS a step from rest
+    (V = E_L, w = 0) fires persistently at I_H - 3.5 pA, where the rest state is still stable
+    (a run started on it, V nudged by 0.1 mV, never fires): the neuron is bistable. At
+    I_H - 4 pA the step's spikes stop. Reference: RK45 + event (solve_ivp), spike counts in the
+    last 2 s of 4 s; the notebook's simulate must give the same counts, and the notebook's own
+    claim (its `onset` dict, printed in Validation §3) must agree with the reference."""
+    p = dict(BG, a=30.0)
+    V_H = p["V_T"] + p["Delta_T"] * math.log(1.0 + (p["C"] / p["g_L"]) / p["tau_w"])
+    V_fold = p["V_T"] + p["Delta_T"] * math.log(1.0 + p["a"] / p["g_L"])
+    I_H = F(V_H, **p)
+    T = 4000.0
+    late = {}
+    for dI in (-4.0, -3.5):
+        I = I_H + dI
+        V_rest = brentq(lambda V: F(V, **p) - I, p["E_L"] - 50.0, V_fold)
+        on_rest = dict(V0=V_rest + 0.1, w0=p["a"] * (V_rest - p["E_L"]))
+        ref_step = reference_spikes([(0.0, T, I)], **p)
+        ref_rest = reference_spikes([(0.0, T, I)], **p, **on_rest)
+        ours_step = nb.call("simulate", I, T=T, dt=0.05, **p).spikes
+        ours_rest = nb.call("simulate", I, T=T, dt=0.05, **p, **on_rest).spikes
+        assert len(ref_rest) == len(ours_rest) == 0, (dI, len(ref_rest), len(ours_rest))
+        assert len(ours_step) == len(ref_step), (dI, len(ours_step), len(ref_step))
+        late[dI] = int(np.sum(ref_step > T / 2))
+    assert late[-4.0] == 0 < late[-3.5], late
+    claimed = nb.eval("{k: int(v) for k, v in onset.items()}")
+    assert {k: v > 0 for k, v in claimed.items()} == {k: v > 0 for k, v in late.items()}, claimed
+
+
 def test_regular_bursting_has_bimodal_intervals(nb):
     """Naud et al. (2008) regular bursting: bursts of >= 2 spikes separated by long pauses."""
     s = nb.call("simulate", 210.0, T=500.0, dt=DT, **REGULAR_BURSTING).spikes
@@ -370,3 +401,36 @@ def test_checkers_accept_the_right_answers(nb):
     """The worked solutions' answers pass (the exercise suite runs the solutions themselves)."""
     assert checker_says(nb, "", "check_euler_dt(0.002)").startswith("Correct")
     assert checker_says(nb, "", "check_burst_boundary(-46.8)").startswith("Correct")
+
+
+# Naud et al. (2008) Table 1 as transcribed by pycaputo (src/pycaputo/integrate_fire/ad_ex.py,
+# AD_EX_PARAMS "Naud4a".."Naud4h", columns C, g_L, E_L, V_T, Delta_T, a, tau_w, b, V_reset, I),
+# typed in here from that file: an independent transcription, not the notebook's.
+PYCAPUTO_TABLE1 = {
+    "tonic spiking":            (200, 10, -70, -50, 2, 2, 30, 0, -58, 500),
+    "adaptation":               (200, 12, -70, -50, 2, 2, 300, 60, -58, 500),
+    "initial burst":            (130, 18, -58, -50, 2, 4, 150, 120, -50, 400),
+    "regular bursting":         (200, 10, -58, -50, 2, 2, 120, 100, -46, 210),
+    "delayed accelerating":     (200, 12, -70, -50, 2, -10, 300, 0, -58, 300),
+    "delayed regular bursting": (200, 12, -70, -50, 2, -6, 300, 0, -58, 110),
+    "transient spiking":        (100, 10, -65, -50, 2, -10, 90, 30, -47, 350),
+    "irregular spiking":        (100, 12, -60, -50, 2, -11, 130, 30, -48, 160),
+}
+COLUMNS = ("C", "g_L", "E_L", "V_T", "Delta_T", "a", "tau_w", "b", "V_reset", "I")
+
+
+def test_naud_sets_are_labelled_by_what_they_agree_with(nb):
+    """Six PRESETS rows equal the independent transcription of Table 1; the two rows that do not
+    are exactly the two kept as TABLE1_TRANSCRIBED, whose values equal that transcription, and
+    their PRESET_SOURCES say they differ from it. No source claims to be 'the printed Table 1'."""
+    presets = nb.eval("{k: dict(v) for k, v in PRESETS.items()}")
+    transcribed = nb.eval("{k: dict(v) for k, v in TABLE1_TRANSCRIBED.items()}")
+    sources = nb.eval("dict(PRESET_SOURCES)")
+    row = lambda p: tuple(float(p[c]) for c in COLUMNS)
+    differ = {name for name, values in PYCAPUTO_TABLE1.items()
+              if row(presets[name]) != tuple(map(float, values))}
+    assert differ == set(transcribed) == {"delayed regular bursting", "transient spiking"}, differ
+    for name in transcribed:
+        assert row(transcribed[name]) == tuple(map(float, PYCAPUTO_TABLE1[name])), name
+        assert "differs from the transcriptions of Table 1" in sources[name], sources[name]
+    assert not any("printed Table 1" in text for text in sources.values()), sources

@@ -207,20 +207,23 @@ def test_voltage_clamp_matches_neuron_seclamp(nb):
 # ----------------------------------------------------------------------------- solve_ivp
 def test_first_spikes_converge_to_solve_ivp_with_first_order(nb):
     """Spike times over 60 ms vs DOP853 (rtol 1e-10): the error of this first-order scheme
-    (backward Euler, as NEURON's default) halves with each halving of dt."""
+    (backward Euler, as NEURON's default) halves with each halving of dt. With an error
+    C1 dt + C2 dt^2 the ratio is 2 + O(dt): measured 2.022 and 2.011 (the excess halves with
+    dt, as it should), so |ratio - 2| < 0.1 holds with room and fails for an order off by 0.07."""
     ref = exact_spikes(15.0, 60.0)
     err = {}
     for dt in (0.02, 0.01, 0.005):
         s = np.asarray(nb.call("simulate", 15.0, T=60.0, dt=dt).spikes)
         assert len(s) == len(ref)
         err[dt] = np.max(np.abs(s - ref))
-    assert 1.7 < err[0.02] / err[0.01] < 2.3 and 1.7 < err[0.01] / err[0.005] < 2.3
+    assert abs(err[0.02] / err[0.01] - 2) < 0.1 and abs(err[0.01] / err[0.005] - 2) < 0.1
 
 
 def test_forward_euler_converges_with_first_order_and_fails_beyond_its_limit(nb):
     """simulate_euler: first order against solve_ivp below its step limit (2 C_m / peak
-    conductance, 0.0547 ms at 6.3 °C); at 0.05 ms the right spike count; at 0.08 ms it diverges
-    (NaN from the divergence on, as documented)."""
+    conductance, 0.0547 ms at 6.3 °C): error ratios per halving measured 1.942 and 1.970 (the
+    deficit halves with dt), asserted within 0.1 of 2; at 0.05 ms the right spike count; at
+    0.08 ms it diverges (NaN from the divergence on, as documented)."""
     ref = exact_spikes(15.0, 60.0)
     err = {}
     for dt in (0.02, 0.01, 0.005):
@@ -228,7 +231,7 @@ def test_forward_euler_converges_with_first_order_and_fails_beyond_its_limit(nb)
         s = crossings(out.t, out.V)
         assert len(s) == len(ref)
         err[dt] = np.max(np.abs(s - ref))
-    assert 1.7 < err[0.02] / err[0.01] < 2.3 and 1.7 < err[0.01] / err[0.005] < 2.3
+    assert abs(err[0.02] / err[0.01] - 2) < 0.1 and abs(err[0.01] / err[0.005] - 2) < 0.1
     below = nb.call("simulate_euler", 15.0, T=60.0, dt=0.05)
     assert len(crossings(below.t, below.V)) == len(ref)
     assert np.isnan(nb.call("simulate_euler", 15.0, T=60.0, dt=0.08).V).any()
@@ -262,12 +265,13 @@ def test_bistability_two_initial_conditions(nb):
 
 def test_depolarisation_block_and_type_ii_onset(nb):
     """No sustained 0 mV crossings at 200 µA/cm² (above the Hopf point at 154.5); the rate
-    just above onset is already ~50-70 Hz, not near zero (type II)."""
+    just above onset is already ~57 Hz (measured: 17 spikes in the last 300 ms at 7 µA/cm²), not
+    near zero (type II); the bounds allow two spikes either way."""
     block = nb.call("simulate", 200.0, T=300.0, dt=0.025)
     assert np.sum(np.asarray(block.spikes) > 50.0) == 0
     onset = nb.call("simulate", 7.0, T=600.0, dt=0.025)
     rate = np.sum(np.asarray(onset.spikes) >= 300.0) / 0.3
-    assert 45.0 < rate < 75.0
+    assert 15 / 0.3 <= rate <= 19 / 0.3
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -328,15 +328,21 @@ def rallpack1_series(t, x, I=0.1, L=1000.0, diam=1.0, R_m=40000.0, R_a=100.0, C_
 
 
 def test_ball_and_stick_without_soma_matches_rallpack1_series(nb):
-    """Reference: Rallpack 1 analytic series (d_soma = 0 leaves a bare sealed cable).
-    Criterion of the Rallpack suite: RMS error / max|V - E_L| < 0.1 % at x = 0 and x = L."""
+    """Reference: Rallpack 1 analytic series (d_soma = 0 leaves a bare sealed cable), dt = 0.05 ms,
+    nseg = 200. Criterion: nsuite's acceptance test for Rallpack 1 (validation/rallpack1/README.md),
+    the maximum deviation below 0.1 % of max|V - E_L| (Bhalla et al. 1992 set no threshold).
+    At x = L it holds with room to spare (measured 1.8e-6). At x = 0 Crank-Nicolson's start-up on
+    the current step is 7.5e-3 of the peak at the first step and decays slowly (4.7e-3 from 0.1 ms,
+    1.1e-3 from 1 ms, 5.4e-4 from 2 ms, measured): the criterion holds there from 2 ms on, and the
+    whole run is bounded by 1e-2."""
     out = nb.call("simulate_ball_and_stick", 0.1, T=250.0, dt=0.05, d_soma=0.0, L=1000.0, diam=1.0,
                   R_m=40000.0, R_a=100.0, C_m=1.0, nseg=200)
     t = np.asarray(out.t)[1:]
-    for col, x in ((0, 0.0), (-1, 1000.0)):
+    late = t >= 2.0
+    for col, x, bound in ((0, 0.0, 1e-2), (-1, 1000.0, 1e-5)):
         ref = rallpack1_series(t, x)
-        v = np.asarray(out.V)[1:, col] + 65.0
-        assert np.sqrt(np.mean((v - ref)**2)) / np.max(np.abs(ref)) < 1e-3
+        err = np.abs(np.asarray(out.V)[1:, col] + 65.0 - ref) / np.max(np.abs(ref))
+        assert np.max(err) < bound and np.max(err[late]) < 1e-3, (x, np.max(err), np.max(err[late]))
 
 
 def stehfest(F, t, N=14):
@@ -396,8 +402,8 @@ def test_rallpack2_tree_transient_matches_its_equivalent_cylinder_series(nb):
     (x = L). Measured errors of the notebook's tree (one segment per branch, dt = 0.05 ms): at the
     root at most 7.7e-4 of the peak, at the first step (Crank-Nicolson's start-up on a step
     current); from 5 ms on at most 5.8e-6 of the peak at either end (the O(dx^2) error of
-    0.008 lambda segments). Tolerances: 1e-3 of the peak (Rallpack's criterion, applied to the
-    maximum instead of the RMS), and 2e-5 of the peak from 5 ms on."""
+    0.008 lambda segments). Tolerances: 1e-3 of the peak (nsuite's acceptance criterion for the
+    Rallpacks, a maximum deviation below 0.1 % of max|V|), and 2e-5 of the peak from 5 ms on."""
     nb.run("_rp2_mc02 = binary_tree()\n"
            "_c_mc02 = tree_compartments(*_rp2_mc02, R_m=40000.0, R_a=100.0, C_m=1.0, nseg=1)\n"
            "_run_mc02 = simulate_tree(0.1, T=250.0, dt=0.05, cap=_c_mc02[0], g_m=_c_mc02[1], "
@@ -430,10 +436,10 @@ def test_rallpack2_tree_root_resistance_equals_equivalent_cylinder(nb):
 
 def test_simulate_tree_injects_and_records_where_asked(nb):
     """Reference: the Rallpack 1 series for a sealed cable (L = 1000 µm, d = 1 µm), simulated as a
-    one-branch tree (nseg = 200). (1) A step at the root, recorded at both ends: Rallpack's
-    criterion, RMS error < 1e-3 of the peak (measured 3.2e-4 at the root, where Crank-Nicolson
-    rings after the step; 1.8e-6 at the far end), and at the far end a maximum error below 1e-5 of
-    the peak (measured 1.9e-6). (2) A pulse into the far end, recorded at the root: by symmetry and
+    one-branch tree (nseg = 200). (1) A step at the root, recorded at both ends, against nsuite's
+    Rallpack criterion (maximum deviation < 1e-3 of the peak): at the far end it holds with room to
+    spare (measured 1.9e-6; tolerance 1e-5); at the root Crank-Nicolson's start-up on the step is
+    8.0e-3 of the peak at the first step (tolerance 1e-2) and the criterion holds from 2 ms on. (2) A pulse into the far end, recorded at the root: by symmetry and
     superposition the series at x = L minus itself delayed. The pulse ends half-way through a
     step (at 20.025 ms), where the trapezoidal average of the current carries exactly the charge of
     the pulse (at a grid point it would lose a charge of I dt/2, 1.4e-3 of the peak here);
@@ -443,10 +449,10 @@ def test_simulate_tree_injects_and_records_where_asked(nb):
     run = nb.eval("simulate_tree(0.1, T=100.0, dt=0.05, cap=_cab_mc02[0], g_m=_cab_mc02[1], "
                   "G=_cab_mc02[2], record=(0, _cab_mc02[3][0]))")
     t, V = np.asarray(run.t)[1:], np.asarray(run.V)[1:] + 65.0
-    for col, x in ((0, 0.0), (1, 1000.0)):
+    for col, x, bound in ((0, 0.0, 1e-2), (1, 1000.0, 1e-5)):
         ref = rallpack1_series(t, x)
-        assert np.sqrt(np.mean((V[:, col] - ref)**2)) < 1e-3 * np.max(ref)
-    assert np.max(np.abs(V[:, 1] - ref)) < 1e-5 * np.max(ref)
+        err = np.abs(V[:, col] - ref) / np.max(ref)
+        assert np.max(err) < bound and np.max(err[t >= 2.0]) < 1e-3, (x, np.max(err), np.max(err[t >= 2.0]))
     pulse = nb.eval("simulate_tree(lambda t: np.where(t < 20.025, 0.1, 0.0), T=100.0, dt=0.05, "
                     "cap=_cab_mc02[0], g_m=_cab_mc02[1], G=_cab_mc02[2], inject=_cab_mc02[3][0], "
                     "record=(0,))")

@@ -112,11 +112,12 @@ def test_hand_written_channel_matches_solve_ivp(nb, amp):
 
 
 def test_hand_written_channel_equals_allen_channel(nb):
-    """NaTs_hw vs the Allen NaTs in identical compartments (fixed step): identical to 1e-6 mV."""
+    """NaTs_hw vs the Allen NaTs in identical compartments (fixed step): the same equations, written
+    two ways, agree to rounding (measured 7e-12 mV over 3000 steps); tolerance 1e-9 mV."""
     kw = dict(gbar=0.05, g_kv31=0.02, amp=0.1, T=30.0, dt=0.01, use_cvode=False)
     a = nb.call("run_single_compartment", mech="NaTs", **kw)
     b = nb.call("run_single_compartment", mech="NaTs_hw", **kw)
-    assert np.max(np.abs(np.asarray(a.V) - np.asarray(b.V))) < 1e-6
+    assert np.max(np.abs(np.asarray(a.V) - np.asarray(b.V))) < 1e-9
     assert np.max(a.V) > 0.0
 
 

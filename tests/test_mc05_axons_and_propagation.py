@@ -53,6 +53,7 @@ def _steady_current(V):
 
 
 V_REST = brentq(_steady_current, -70.0, -60.0, xtol=1e-12)
+SPIKE_THRESHOLD = V_REST + 40.0        # mV: the notebook's documented spike criterion (rest + 40 mV)
 
 
 def neuron_axon(I, T, dt, L, diam, R_a, C_m, celsius, nseg, myelin=None, duration=1e9):
@@ -101,7 +102,7 @@ def neuron_axon(I, T, dt, L, diam, R_a, C_m, celsius, nseg, myelin=None, duratio
     return np.array(t_rec), np.array(x), np.column_stack([np.array(v) for v in v_rec])
 
 
-def first_crossings(t, V, threshold=0.0):
+def first_crossings(t, V, threshold=SPIKE_THRESHOLD):
     """First upward crossing of threshold in each column, linear interpolation; NaN if none."""
     out = np.full(V.shape[1], np.nan)
     for j in range(V.shape[1]):
@@ -171,6 +172,31 @@ def test_resting_potential_is_hh_s(nb):
     t_n, _, V_n = neuron_axon(0.0, T=50.0, dt=0.025, L=100.0, diam=1.0, R_a=35.4, C_m=1.0,
                               celsius=6.3, nseg=5)
     assert np.abs(V_n - V_REST).max() < 1e-9
+
+
+# ----------------------------------------------------------------------------- spike criterion
+def test_a_warm_spike_that_peaks_below_0_mV_still_counts_and_a_decaying_one_does_not(nb):
+    """At 30 degC the hh spike travels undiminished with its peak below 0 mV: it must have spike
+    times and a velocity (a 0-mV criterion reports failure). At 34 degC the depolarisation decays
+    along the axon (its peak at 3L/4 is under a fifth of that at L/4): no velocity."""
+    warm = nb.eval("(lambda r: (r.velocity, float(r.V[:, 1:-1].max(axis=0)[[100, 300]].max()), "
+                   "r.V[:, 1:-1].max(axis=0)[[100, 300]].tolist(), bool(np.isfinite(r.spike_times[1:-1]).all())))"
+                   "(simulate_axon(0.5, T=6.0, dt=0.007, L=4000.0, nseg=400, celsius=30.0))")
+    velocity, highest, (p1, p3), all_spike = warm
+    assert highest < 0.0 and abs(p3 / p1 - 1) < 0.01, warm            # travels, peak below 0 mV
+    assert math.isfinite(velocity) and all_spike, warm
+    hot = nb.eval("(lambda r: (r.velocity, r.V[:, 1:-1].max(axis=0)[[100, 300]].tolist()))"
+                  "(simulate_axon(0.5, T=6.0, dt=0.0035, L=4000.0, nseg=400, celsius=34.0))")
+    velocity, (p1, p3) = hot
+    assert p3 - V_REST < 0.2 * (p1 - V_REST) and math.isnan(velocity), hot
+
+
+def test_a_lesion_that_only_shrinks_the_spike_does_not_block_it(nb):
+    """One internode at 6 % of its myelin: the spike reaches the far end with a peak below 0 mV
+    (it recovers from the lesion), so it conducts; at 4 % it decays and is blocked."""
+    mild = nb.eval("(lambda r: (conducts(r), float(r.V[:, node_index].max(axis=0)[-1])))(lesion_run(0.06, 1))")
+    assert mild[0] and mild[1] < 0.0, mild
+    assert not nb.eval("conducts(lesion_run(0.04, 1))")
 
 
 # ----------------------------------------------------------------------------- scaling laws
