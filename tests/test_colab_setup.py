@@ -46,6 +46,7 @@ NEEDS = {
     "03_full_morphological_models": {"neuron", "bmtk"},
     "04_detailed_biophysical_models_neuron": {"neuron", "bmtk"},
     "05_axons_and_propagation": {"neuron"},
+    "06_dendritic_integration": {"neuron", "bmtk"},
     "01_choosing_a_neuron_model": {"neuron", "bmtk"},
 }
 # Outside Colab the cell may only look at sys (importlib is allowed by the design note, too).
