@@ -147,6 +147,18 @@ def test_pr_vectorised_callable_equals_constant(nb):
     assert np.array_equal(const.V_s, flat.V_s)
 
 
+@pytest.mark.parametrize("g_c, I_s, p", [(8.3, 2.2, 0.65), (1.0, 0.4, 0.3), (12.0, 0.0, 0.8)])
+def test_panel_run_equals_simulate_pinsky_rinzel_bit_for_bit(nb, g_c, I_s, p):
+    """Reference: simulate_pinsky_rinzel itself. The panel's faster loop (panel_run) claims the
+    same floating-point operations in the same order, so every sample must be equal, not close,
+    at settings other than the ones the notebook checks (one at the RK4 step limit, dt < 0.05)."""
+    dt = nb.call("panel_dt", g_c, p)
+    slow = nb.call("simulate_pinsky_rinzel", I_s, T=150.0, dt=dt, g_c=g_c, p=p)
+    t, V_s, V_d, Ca, spikes = nb.call("panel_run", g_c, I_s, p, 150.0, dt)
+    for fast, ref in ((t, slow.t), (V_s, slow.V_s), (V_d, slow.V_d), (Ca, slow.Ca), (spikes, slow.spikes)):
+        assert np.array_equal(fast, ref)
+
+
 def test_pr_result_fields_grid_and_interpolated_spikes(nb):
     """Reference: the definition of the output (grid 0..T step dt, -20 mV crossings between grid points)."""
     out = nb.call("simulate_pinsky_rinzel", T=100.0, dt=0.05)
