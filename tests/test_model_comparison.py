@@ -88,10 +88,16 @@ def test_two_reference_spikes_sharing_one_model_spike(nb):
 
 
 def test_gamma_never_exceeds_one(nb):
+    """Reference doublets (b, b + 6 ms) and a model spike at b + 3 ms within 4 ms of both, plus
+    isolated spikes matched exactly: a count per reference spike would exceed the model's spikes
+    and Γ would exceed 1; the one-to-one count keeps Γ <= 1."""
     rng = np.random.default_rng(3)
     for _ in range(30):
-        ref = np.sort(rng.uniform(0, 500, rng.integers(1, 40)))
-        mod = np.sort(np.concatenate([ref[::3] + rng.uniform(-3, 3, len(ref[::3])), rng.uniform(0, 500, 3)]))
+        base = np.sort(rng.choice(np.arange(20, 980, 20), rng.integers(2, 20), replace=False)).astype(float)
+        single = base[::2]
+        pairs = base[1::2]
+        ref = np.sort(np.concatenate([single, pairs, pairs + 6.0]))
+        mod = np.sort(np.concatenate([single, pairs + 3.0]))
         g = nb.eval(f"coincidence_factor({ref.tolist()!r}, {mod.tolist()!r}, T=1000.0, Delta=4.0)")
         assert g <= 1.0 + 1e-12, g
 
