@@ -103,12 +103,15 @@ def test_gamma_never_exceeds_one(nb):
 
 
 def test_a_train_above_one_over_two_delta_is_refused_and_penalised(nb):
-    """16 reference spikes in 1 s; the model at 124 Hz still has a (very negative) Γ; at 125 Hz
+    """16 reference spikes in 1 s; the model at 124 Hz still has a Γ (the formula, with the matching
+    computed here); at 125 Hz
     = 1/(2 Delta) and above, Γ is undefined: a ValueError naming the model, and the fit's loss
     is the penalty, the largest loss there is (not a better score than at 124 Hz)."""
     ref = "np.arange(16) * 60.0"
     g124 = nb.eval(f"coincidence_factor({ref}, np.arange(124) * 8.0, T=1000.0, Delta=4.0)")
-    assert g124 < -1.0
+    n_coinc = _max_matching(np.arange(16) * 60.0, np.arange(124) * 8.0, 4.0)
+    nu, delta = 124 / 1000.0, 4.0
+    assert g124 == pytest.approx((n_coinc - 2 * nu * delta * 16) / (0.5 * (16 + 124)) / (1 - 2 * nu * delta), abs=1e-9)
     for n in (125, 126, 200):
         kind, message = nb.eval_raises(f"coincidence_factor({ref}, np.arange({n}) * 8.0 * 125 / {n}, T=1000.0, Delta=4.0)")
         assert kind == "ValueError" and first_word(message) == "model", (n, kind, message)
