@@ -60,9 +60,11 @@ class LabServer:
         self.tmp = Path(tempfile.mkdtemp(prefix="neurons-browser-"))
         self.root = self.tmp / "root"
         for d in NOTEBOOK_DIRS:
-            # Keep the folder structure: notebook 04 compiles NMODL into a folder beside it.
+            # Keep the folder structure: notebooks compile NMODL into a folder beside them. A
+            # build left by another run is not copied (half of it, without the library, would be
+            # taken for a finished build): the notebook builds as in a fresh clone.
             shutil.copytree(ROOT / d, self.root / d, ignore=shutil.ignore_patterns(
-                ".ipynb_checkpoints", "__pycache__", "x86_64", "arm64", "aarch64"))
+                ".ipynb_checkpoints", "__pycache__", "x86_64", "arm64", "aarch64", "mechanisms_*"))
         env = dict(os.environ)
         for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
                          ("JUPYTER_RUNTIME_DIR", "runtime"), ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
