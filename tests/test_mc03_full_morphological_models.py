@@ -19,13 +19,15 @@ mode, (1 + dt/tau_0)^-N, is accounted for (derived in the notebook's Validation)
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 
 import numpy as np
 import pytest
+
+from compartments import max_dv
+from contract import first_word
 
 NB = "multi-compartment-neurons/03_full_morphological_models.ipynb"
 pytestmark = pytest.mark.notebook(NB)
@@ -92,26 +94,6 @@ def neuron_reference(swc, T, dt, tmp_path, pulses=(), play=None, leak_factor=Non
     out["V"] = np.load(npy)
     out["column"] = {key: k for k, key in enumerate(out["keys"])}
     return out
-
-
-def in_neuron_order(out, ref):
-    """The notebook's V with its columns in NEURON's segment order (same keys required)."""
-    keys = [f"{n}@{x:.9f}" for n, x in zip(out.names, out.x)]
-    assert sorted(keys) == sorted(ref["keys"]), "not the same compartments as NEURON"
-    order = np.argsort([ref["column"][k] for k in keys])
-    return out.V[:, order]
-
-
-def max_dv(out, ref):
-    """Largest |V_here - V_NEURON| [mV] over every compartment and time point."""
-    assert out.V.shape == ref["V"].shape
-    return float(np.max(np.abs(in_neuron_order(out, ref) - ref["V"])))
-
-
-def first_word(message):
-    """The parameter a message names: its first identifier ("I(t) must ..." -> "I")."""
-    match = re.match(r"\s*([A-Za-z_][A-Za-z_0-9]*)", message)
-    return match.group(1) if match else ""
 
 
 def soma_column(ref):

@@ -24,13 +24,15 @@ quotient) both fail the voltage criterion.
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 import time
 
 import numpy as np
 import pytest
+
+from compartments import max_dv
+from contract import first_word
 
 NB = "multi-compartment-neurons/06_dendritic_integration.ipynb"
 pytestmark = pytest.mark.notebook(NB)
@@ -146,23 +148,6 @@ def neuron_reference(nb, tmp_path, mode="run", synapses=(), T=30.0, dt=0.025, pu
         out["V"], out["g"] = np.load(npy), np.load(npy + ".g.npy")
     out["column"] = {key: k for k, key in enumerate(out["keys"])}
     return out
-
-
-def in_neuron_order(out, ref):
-    keys = [f"{n}@{x:.9f}" for n, x in zip(out.names, out.x)]
-    assert sorted(keys) == sorted(ref["keys"]), "not the same compartments as NEURON"
-    return out.V[:, np.argsort([ref["column"][k] for k in keys])]
-
-
-def max_dv(out, ref):
-    """Largest |V_here - V_NEURON| [mV] over every compartment and time point."""
-    assert out.V.shape == ref["V"].shape
-    return float(np.max(np.abs(in_neuron_order(out, ref) - ref["V"])))
-
-
-def first_word(message):
-    match = re.match(r"\s*([A-Za-z_][A-Za-z_0-9]*)", message)
-    return match.group(1) if match else ""
 
 
 def compartments(nb):
