@@ -211,8 +211,15 @@ class BrowserBench:
             plan = kernel.eval("_nb_bench_plan()")
             kernel.run("_nb_bench_instrument()")
             result = dict(run_all_s=run_all_s, panels=[], problems=[], load=[])
-            for i in self._page_order(nb, len(plan), result["problems"]):
+            hidden = []
+            for i in self._page_order(nb, len(plan), result["problems"], hidden):
                 result["panels"].append(self._measure_panel(nb, kernel, plan[i], result))
+            for i in hidden:      # panels a chooser swaps into view: shown the same way, one by one
+                if kernel.eval(f"_nb_bench_swap_in({i})"):
+                    result["panels"].append(self._measure_panel(nb, kernel, plan[i], result))
+                else:
+                    result["problems"].append(f"panel {i} of the notebook's names is not on the "
+                                              "page, and no box holds another panel to swap it into")
             kernel.run("_nb_bench_finish()")
             nb.raise_on_errors("after the slider changes")
             return result
@@ -282,9 +289,9 @@ class BrowserBench:
                     keypress_epoch=(m["origin"] + t0) / 1e3)
 
     @staticmethod
-    def _page_order(nb, n, problems, timeout=30):
+    def _page_order(nb, n, problems, hidden, timeout=30):
         """The tagged panels in the order the page shows them; reports a panel on the page
-        that the notebook's names do not reach, and one that is not on the page."""
+        that the notebook's names do not reach, and adds those not on the page to hidden."""
         deadline = time.monotonic() + timeout
         while True:
             tags = nb.page.evaluate(PANEL_TAGS_JS)
@@ -295,8 +302,7 @@ class BrowserBench:
         if None in tags:
             problems.append(f"{tags.count(None)} panel(s) on the page that the notebook's names "
                             "do not reach: not measured")
-        problems += [f"panel {i} of the notebook's names is not on the page" for i in range(n)
-                     if i not in shown]
+        hidden += [i for i in range(n) if i not in shown]
         return list(dict.fromkeys(shown))
 
     @staticmethod

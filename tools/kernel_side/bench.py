@@ -176,6 +176,25 @@ def _nb_bench_instrument():
             c.set_state = timed                           # _handle_msg calls self.set_state
 
 
+_nb_bench_swapped = []   # (box, its children before) for every panel swapped in
+
+
+def _nb_bench_swap_in(i):
+    """Show panel i, which is not on the page, as the notebook's own chooser would: in the box
+    that holds another of its panels (e.g. a model drop-down that swaps one panel per model into
+    one box). False when no box holds a panel."""
+    panels = _nb_panels()                                  # noqa: F821  (widgets.py)
+    for box in _nb_user_widgets():                         # noqa: F821
+        children = list(getattr(box, "children", ()))
+        held = [k for k, w in enumerate(children) if any(w is p for p in panels)]
+        if held and not any(w is panels[i] for w in children):
+            _nb_bench_swapped.append((box, tuple(children)))
+            children[held[0]] = panels[i]
+            box.children = children
+            return True
+    return False
+
+
 def _nb_bench_take_records():
     taken = list(_nb_bench_records)
     _nb_bench_records.clear()
@@ -183,7 +202,10 @@ def _nb_bench_take_records():
 
 
 def _nb_bench_finish():
-    """Remove the timers and the CSS classes again."""
+    """Remove the timers and the CSS classes again, and put swapped-in panels back."""
+    while _nb_bench_swapped:
+        box, children = _nb_bench_swapped.pop()
+        box.children = children
     for i, panel in enumerate(_nb_panels()):              # noqa: F821
         panel.remove_class(f"nb-bench-panel-{i}")
         for j, c in enumerate(panel.kwargs_widgets):
