@@ -25,10 +25,8 @@ file tests the science.
 """
 
 import functools
-import importlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -70,22 +68,17 @@ BAD_CURRENTS = (
     "lambda t: 'abc'",                        # not a number
 )
 
+
 # ------------------------------------------------------------ the one table, gathered
 def _gather():
     """Every notebook's rows, from the CONTRACTS list of its own test file (the notebook's path
     in each row), in _toc.yml order with the template last; and a line for each notebook whose
     own test file is missing or declares none (tests/test_contract.py fails on them)."""
-    from tools.collection import TEMPLATE, notebooks, own_test_file
+    from conftest import WITH_TEMPLATE, own_test_file, own_tests
     table, problems = [], []
-    for path in notebooks() + [TEMPLATE]:
-        test_file = own_test_file(path)
-        name = Path(test_file).stem
-        try:
-            # by the name pytest imports it under (tests/ is on sys.path), so one module object
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+    for path in WITH_TEMPLATE:
+        test_file, module = own_test_file(path), own_tests(path)
+        if module is None:
             problems.append(f"{path}: its own test file {test_file} does not exist")
             continue
         rows = getattr(module, "CONTRACTS", None)
