@@ -24,14 +24,8 @@ from contract import BAD_CURRENTS, OPEN, Contract
 NB = "point-neurons/01_integrate_and_fire.ipynb"
 pytestmark = pytest.mark.notebook(NB)
 
-# What this notebook's Colab setup cell must install (tests/test_colab_setup.py compares it with
-# the notebook's imports, as tools/colab_setup_cell.py reads them).
-COLAB_NEEDS = set()
-
-# This notebook's rows of the collection's contract table: tests/contract.py gathers every
-# notebook's rows in _toc.yml order, tests/test_contract.py and tests/test_hostile_input.py
-# enforce them (the fields are explained in tests/contract.py).
-CONTRACTS = [
+COLAB_NEEDS = set()  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
     Contract(
         NB, "simulate", ("I", "nA"),
         "IFResult", ("t", "V", "spikes"),

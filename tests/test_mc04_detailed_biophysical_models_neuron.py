@@ -38,14 +38,8 @@ from contract import BAD_CURRENTS, OPEN, Contract, Expr, first_word
 NB = "multi-compartment-neurons/04_detailed_biophysical_models_neuron.ipynb"
 pytestmark = pytest.mark.notebook(NB)
 
-# What this notebook's Colab setup cell must install (tests/test_colab_setup.py compares it with
-# the notebook's imports, as tools/colab_setup_cell.py reads them).
-COLAB_NEEDS = {"neuron", "bmtk"}
-
-# This notebook's rows of the collection's contract table: tests/contract.py gathers every
-# notebook's rows in _toc.yml order, tests/test_contract.py and tests/test_hostile_input.py
-# enforce them (the fields are explained in tests/contract.py).
-CONTRACTS = [
+COLAB_NEEDS = {"neuron", "bmtk"}  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
     # The NEURON notebook's run functions take the cell explicitly: `cell=cell`, the notebook's
     # RorbCell, pasted into each call as it is (an Expr: a str whose repr is its text).
     Contract(

@@ -37,14 +37,8 @@ from contract import OPEN, Contract, first_word
 NB = "multi-compartment-neurons/06_dendritic_integration.ipynb"
 pytestmark = pytest.mark.notebook(NB)
 
-# What this notebook's Colab setup cell must install (tests/test_colab_setup.py compares it with
-# the notebook's imports, as tools/colab_setup_cell.py reads them).
-COLAB_NEEDS = {"neuron", "bmtk"}
-
-# This notebook's rows of the collection's contract table: tests/contract.py gathers every
-# notebook's rows in _toc.yml order, tests/test_contract.py and tests/test_hostile_input.py
-# enforce them (the fields are explained in tests/contract.py).
-CONTRACTS = [
+COLAB_NEEDS = {"neuron", "bmtk"}  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
     Contract(
         NB, "simulate_synaptic_input",
         ("synapses", "list of Synapse"), "SynapticInputResult",

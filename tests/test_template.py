@@ -14,10 +14,7 @@ from contract import BAD_CURRENTS, OPEN, Contract
 NB = "templates/notebook.ipynb"
 pytestmark = pytest.mark.notebook(NB)
 
-# This notebook's rows of the collection's contract table: tests/contract.py gathers every
-# notebook's rows in _toc.yml order, tests/test_contract.py and tests/test_hostile_input.py
-# enforce them (the fields are explained in tests/contract.py).
-CONTRACTS = [
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
     Contract(
         NB, "simulate", ("I", "nA"), "PassiveResult", ("t", "V"),
         example=dict(I=1.0, T=50.0, dt=0.1),
