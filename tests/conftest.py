@@ -21,6 +21,7 @@ The kernel driver itself is tools/kernel.py (shared with the benchmark); the lis
 notebooks comes from _toc.yml through tools/collection.py.
 """
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -28,13 +29,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tools.collection import TEMPLATE, folders, notebooks  # noqa: E402  (the one list, from _toc.yml)
+from tools.collection import TEMPLATE, folders, notebooks, own_test_file  # noqa: E402  (the one list, from _toc.yml)
 from tools.kernel import KernelError, NotebookKernel  # noqa: E402,F401  (one kernel driver)
 
 NOTEBOOK_DIRS = tuple(folders())
 NOTEBOOKS = notebooks()
 # The checks every notebook meets also run on the contributors' template, so it cannot rot.
 WITH_TEMPLATE = NOTEBOOKS + [TEMPLATE]
+
+
+def own_tests(path):
+    """The module of a notebook's own test file (what it declares for the shared suites:
+    CONTRACTS, COLAB_NEEDS), or None if there is no such file. Imported by the name pytest
+    collects it under (tests/ is on sys.path), so both are one module, executed once."""
+    name = Path(own_test_file(path)).stem
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
 
 
 @pytest.fixture(scope="session")

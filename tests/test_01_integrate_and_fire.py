@@ -19,8 +19,27 @@ import time
 import numpy as np
 import pytest
 
+from contract import BAD_CURRENTS, OPEN, Contract
+
 NB = "point-neurons/01_integrate_and_fire.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = set()  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate", ("I", "nA"),
+        "IFResult", ("t", "V", "spikes"),
+        example=dict(I=2.0, T=50.0, dt=0.1),
+        shapes={"V": ("t",)},
+        # dt is also at most T, V_reset and V0 below V_th, and T / dt at most 1e7 steps.
+        domain=dict(I=(-1e4, 1e4), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1e6),
+                    C=(1e-6, 1e3), V_th=(-200.0, 200.0), V_reset=(-200.0, 200.0),
+                    t_ref=(0.0, 1e3), V0=(-200.0, 200.0)),
+        valid=dict(I=(-5.0, 50.0), T=(1.0, 200.0), dt=(0.01, 1.0), C=(0.1, 10.0),
+                   t_ref=(0.0, 5.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+]
 FAST = 2.0   # s: a refused input must be answered at once, not after a long computation
 
 

@@ -23,8 +23,29 @@ import nbformat
 import numpy as np
 import pytest
 
+from contract import BAD_CURRENTS, OPEN, Contract
+
 NB = "point-neurons/02_leaky_integrate_and_fire.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = set()  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate", ("I", "nA"),
+        "LIFResult", ("t", "V", "spikes"),
+        example=dict(I=2.0, T=50.0, dt=0.1),
+        shapes={"V": ("t",)},
+        # dt is also at most T (and below 2 tau_m for method="euler"), V_reset and V0 (default
+        # E_L) below V_th, and T / dt at most 1e7 steps.
+        domain=dict(I=(-1e4, 1e4), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1e6),
+                    tau_m=((OPEN, 0.0), 1e4), R=((OPEN, 0.0), 1e5), E_L=(-200.0, 200.0),
+                    V_th=(-200.0, 200.0), V_reset=(-200.0, 200.0), t_ref=(0.0, 1e3),
+                    V0=(-200.0, 200.0)),
+        valid=dict(I=(-5.0, 50.0), T=(1.0, 200.0), dt=(0.01, 1.0), tau_m=(2.0, 50.0),
+                   R=(1.0, 100.0), t_ref=(0.0, 5.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+]
 ROOT = Path(__file__).resolve().parents[1]
 FAST = 2.0   # s: a refused input must be answered at once, not after a long computation
 

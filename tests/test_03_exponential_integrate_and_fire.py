@@ -27,10 +27,31 @@ import pytest
 from scipy.integrate import quad
 from scipy.special import lambertw
 
+from contract import BAD_CURRENTS, OPEN, Contract
 from references import current, spike_times
 
 NB = "point-neurons/03_exponential_integrate_and_fire.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = set()  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate", ("I", "pA"),
+        "EIFResult", ("t", "V", "spikes"),
+        example=dict(I=700.0, T=50.0, dt=0.05),
+        shapes={"V": ("t",)},
+        # dt is further bounded by T and by the accuracy limit (which depends on I and the
+        # membrane); V_peak must lie in (V_T, V_T + 500 Delta_T], V_reset and V0 below V_peak.
+        domain=dict(I=(-1e5, 1e5), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1e6),
+                    C=((OPEN, 0.0), 1e5), g_L=((OPEN, 0.0), 1e4), E_L=(-200.0, 200.0),
+                    V_T=(-200.0, 200.0), Delta_T=((OPEN, 0.0), 20.0), V_peak=(-200.0, 200.0),
+                    V_reset=(-200.0, 200.0), t_ref=(0.0, 1e3), V0=(-200.0, 200.0)),
+        # Every combination runs: the accuracy limit is at least 0.15 ms here.
+        valid=dict(I=(-500.0, 1500.0), T=(1.0, 200.0), dt=(0.01, 0.05), C=(200.0, 500.0),
+                   g_L=(10.0, 50.0), Delta_T=(1.0, 4.0), t_ref=(0.0, 5.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+]
 
 BG2005 = dict(C=281.0, g_L=30.0, E_L=-70.6, V_T=-50.4, Delta_T=2.0, V_peak=-40.4,
               V_reset=-70.6, t_ref=0.0)

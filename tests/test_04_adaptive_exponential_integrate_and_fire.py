@@ -32,11 +32,37 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
+from contract import BAD_CURRENTS, OPEN, Contract
 from references import spike_times
 from tools.kernel import NotebookKernel
 
 NB = "point-neurons/04_adaptive_exponential_integrate_and_fire.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = set()  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate", ("I", "pA"),
+        "AdExResult", ("t", "V", "w", "spikes"),
+        example=dict(I=1000.0, T=50.0, dt=0.05),
+        shapes={"V": ("t",), "w": ("t",)},
+        # Voltages: [-150, 100] mV, with V_T < V_peak <= V_T + 600 Delta_T and V_reset < V_peak
+        # (the edges below are those at the other parameters' defaults: V_T = -50.4, V_peak = 0;
+        # V_reset = V_peak itself is refused). dt is also limited to a tenth of the fastest
+        # subthreshold time scale (0.937 ms at the defaults) and to T; T/dt to 1e7 steps.
+        domain=dict(T=((OPEN, 0.0), 1e6), dt=(1e-6, 1.0), C=((OPEN, 0.0), 1e5),
+                    g_L=((OPEN, 0.0), 1e4), E_L=(-150.0, 100.0), V_T=(-150.0, 100.0),
+                    Delta_T=((OPEN, 0.0), 20.0), V_peak=((OPEN, -50.4), 100.0),
+                    V_reset=(-150.0, 0.0), a=(-1e4, 1e4), b=(0.0, 1e4),
+                    tau_w=((OPEN, 0.0), 1e5), t_ref=(0.0, 1e3), w0=(-1e5, 1e5)),
+        # at most 2500 steps: the suite times valid calls under tracemalloc, which slows this
+        # pure-Python loop about a hundredfold
+        valid=dict(I=(-500.0, 3000.0), T=(1.0, 50.0), dt=(0.02, 0.1), a=(-10.0, 20.0),
+                   b=(0.0, 200.0), tau_w=(20.0, 300.0), t_ref=(0.0, 5.0)),
+        # |I| <= 1e5 pA: currents of 1e7 pA once took 21 s and 1e9 pA never finished
+        bad_first=BAD_CURRENTS + ("1e7", "-1e9", "lambda t: np.full(np.shape(t), 1e9)"),
+    ),
+]
 
 BG = dict(C=281.0, g_L=30.0, E_L=-70.6, V_T=-50.4, Delta_T=2.0, a=4.0, b=80.5,
           tau_w=144.0, V_reset=-70.6)

@@ -22,11 +22,30 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
+from contract import BAD_CURRENTS, OPEN, Contract
 from izhikevich_2004_reference import PANELS, run_panel
 from references import current, spike_times
 
 NB = "point-neurons/05_izhikevich.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = set()  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate", ("I", "mV/ms"),
+        "IzhikevichResult", ("t", "V", "u", "spikes"),
+        example=dict(I=10.0, T=50.0, dt=0.1),
+        shapes={"V": ("t",), "u": ("t",)},
+        # c and V0 must also lie below v_peak, and dt <= T (tests/test_05_izhikevich.py)
+        domain=dict(I=(-100.0, 100.0), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 1.0),
+                    a=(-1.0, 1.0), b=(-1.5, 1.5), c=(-100.0, 30.0), d=(-50.0, 50.0),
+                    v_peak=(0.0, 100.0), V0=(-100.0, 30.0)),
+        valid=dict(I=(-10.0, 40.0), T=(1.0, 200.0), dt=(0.01, 1.0), a=(0.01, 0.2),
+                   b=(-0.2, 0.3), c=(-70.0, -45.0), d=(0.0, 10.0), v_peak=(25.0, 40.0),
+                   V0=(-75.0, -60.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+]
 
 
 def ref_spikes(I, T, a=0.02, b=0.2, c=-65.0, d=8.0, v_peak=30.0, V0=-70.0, breaks=(), u0=None):

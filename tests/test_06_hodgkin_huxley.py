@@ -25,7 +25,7 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from contract import first_word
+from contract import BAD_CURRENTS, OPEN, Contract, first_word
 
 os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
 from neuron import h  # noqa: E402
@@ -34,6 +34,23 @@ h.load_file("stdrun.hoc")
 
 NB = "point-neurons/06_hodgkin_huxley.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = {"neuron"}  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate", ("I", "µA/cm²"),
+        "HHResult", ("t", "V", "m", "h", "n", "spikes"),
+        example=dict(I=10.0, T=30.0, dt=0.025),
+        shapes={"V": ("t",), "m": ("t",), "h": ("t",), "n": ("t",)},
+        domain=dict(I=(-1000.0, 1000.0), T=((OPEN, 0.0), 1e6), dt=(1e-6, 0.5),
+                    g_Na=(0.0, 1e4), g_K=(0.0, 1e4), g_L=(0.0, 1e3), E_Na=(-200.0, 200.0),
+                    E_K=(-200.0, 200.0), E_L=(-200.0, 200.0), C_m=((OPEN, 0.0), 100.0),
+                    celsius=(0.0, 40.0)),
+        valid=dict(I=(-5.0, 100.0), T=(1.0, 60.0), dt=(0.005, 0.05), g_Na=(50.0, 200.0),
+                   g_K=(10.0, 60.0), g_L=(0.1, 1.0), C_m=(0.5, 2.0), celsius=(0.0, 20.0)),
+        bad_first=BAD_CURRENTS + ("lambda t: 5e3", "lambda t: True", "[1.0, 2.0]"),
+    ),
+]
 THRESHOLD = 0.0      # the notebook's documented spike threshold [mV]
 SAME_SCHEME = 1e-6   # ms for spike times, mV for V: rounding is < 1e-7 of either (see above)
 

@@ -12,7 +12,7 @@ import re
 import yaml
 
 from conftest import NOTEBOOKS, ROOT
-from test_structure import GUIDE_LAYOUT
+from tools.reading_order import reading_order, readme_rows
 
 
 def config():
@@ -69,10 +69,21 @@ def test_book_toc_is_the_reading_order():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     assert (ROOT / f"{toc['root']}.md").exists()
     listed = [chapter["file"] for part in toc["parts"] for chapter in part["chapters"]]
-    layout = [f"{folder}/{name}" for folder, names in GUIDE_LAYOUT.items() for name in names]
-    assert listed == [p for p in layout if f"{p}.ipynb" in NOTEBOOKS]
     in_readme = [m.group(1) for m in re.finditer(r"\]\(([^)\s]+)\.ipynb\)", readme())]
     assert [p for p in in_readme if p in listed] == listed, "README table order differs"
+
+
+def test_intro_reading_order_is_written_from_the_readme_table():
+    """The landing page's reading order is not kept by hand: the site's build writes it from
+    _toc.yml, the notebooks' titles and README's table (tools/reading_order.py, a Sphinx
+    extension of _config.yml; tools/check_book.py checks the built page)."""
+    assert "tools.reading_order" in config()["sphinx"]["local_extensions"]
+    intro = (ROOT / "intro.md").read_text()
+    assert not re.search(r"^\d+\. \[", intro, re.M), "intro.md lists notebooks by hand"
+    items = re.findall(r"^(\d+)\. \[[^\]]+\]\(([^)\s]+\.ipynb)\): (.*)\.$", reading_order(intro), re.M)
+    rows = readme_rows()
+    assert [(int(n), path, learn) for n, path, learn in items] == \
+        [(number, path, rows[path][1]) for number, path in enumerate(NOTEBOOKS, 1)]
 
 
 def test_book_renders_the_committed_outputs_and_builds_only_the_toc():

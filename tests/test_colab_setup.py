@@ -2,8 +2,9 @@
 
 Reference: the collection's Colab requirement ("a first setup cell that installs missing packages only when running on
 Colab (detected, not assumed)"), and what each notebook imports: NEURON for the notebooks that
-compare with it, bmtk (data only, --no-deps) for the two that use the Allen cell (the NMODL notebook finds
-Colab's nrnivmodl on the PATH itself; Colab has the compiler). The cell is written by tools/colab_setup_cell.py.
+compare with it, bmtk (data only, --no-deps) for those that use the Allen cell (the NMODL notebooks find
+Colab's nrnivmodl on the PATH themselves; Colab has the compiler). Each notebook's own test file
+states this as COLAB_NEEDS. The cell is written by tools/colab_setup_cell.py.
 
 Two groups of tests:
 * the tool, run on in-memory copies of the notebooks (these pass whatever the committed
@@ -27,28 +28,24 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import NOTEBOOKS, ROOT
+from conftest import NOTEBOOKS, ROOT, own_test_file, own_tests
 from test_environment import pip_requirements
 
 sys.path.insert(0, str(ROOT / "tools"))
 import colab_setup_cell as tool  # noqa: E402
 
-# What each notebook needs on Colab beyond numpy/scipy/matplotlib/ipywidgets, from its imports.
-NEEDS = {
-    "01_integrate_and_fire": set(),
-    "02_leaky_integrate_and_fire": set(),
-    "03_exponential_integrate_and_fire": set(),
-    "04_adaptive_exponential_integrate_and_fire": set(),
-    "05_izhikevich": set(),
-    "06_hodgkin_huxley": {"neuron"},
-    "01_cable_theory": {"neuron"},
-    "02_simplified_dendritic_models": set(),
-    "03_full_morphological_models": {"neuron", "bmtk"},
-    "04_detailed_biophysical_models_neuron": {"neuron", "bmtk"},
-    "05_axons_and_propagation": {"neuron"},
-    "06_dendritic_integration": {"neuron", "bmtk"},
-    "01_choosing_a_neuron_model": {"neuron", "bmtk"},
-}
+
+def expected_needs(path):
+    """What the notebook's Colab cell must install beyond numpy/scipy/matplotlib/ipywidgets:
+    COLAB_NEEDS of its own test file, written from what the notebook imports (an expectation;
+    the tests compare it with what tools/colab_setup_cell.py finds)."""
+    needs = getattr(own_tests(path), "COLAB_NEEDS", None)
+    assert needs is not None, (
+        f"{path}: {own_test_file(path)} declares no COLAB_NEEDS, the packages its Colab setup cell "
+        "must install (set(), {'neuron'} or {'neuron', 'bmtk'})")
+    return needs
+
+
 # Outside Colab the cell may only look at sys (importlib is allowed by the design note, too).
 ALLOWED_NEW_MODULES = {"sys", "importlib", "importlib.util"}
 MAX_SECONDS = 0.5  # a dictionary lookup takes microseconds; a pip install takes seconds
@@ -182,7 +179,7 @@ def test_generated_cell_does_nothing_outside_colab(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS)
 def test_generated_cell_installs_what_the_notebook_needs_on_colab(path, tmp_path):
-    needs = NEEDS[Path(path).stem]
+    needs = expected_needs(path)
     (tmp_path / "bin").mkdir()
     result = run_cell(generated(path).cells[2].source, mode="colab", prefix=tmp_path)
     assert result["pip_calls"] == pip_args(needs)
@@ -201,7 +198,7 @@ def test_generated_cell_installs_nothing_already_there(path, tmp_path):
 def test_needs_table_matches_the_notebooks_imports():
     for path in NOTEBOOKS:
         found = {name for name, wanted in tool.needs(load(path)).items() if wanted}
-        assert found == NEEDS[Path(path).stem], path
+        assert found == expected_needs(path), path
 
 
 def test_tool_check_mode_on_a_copy(tmp_path):

@@ -1,4 +1,5 @@
-"""The collection's contract, enforced from one table (tests/contract.py) for every notebook.
+"""The collection's contract, enforced from one table (tests/contract.py, gathered from the
+CONTRACTS rows of each notebook's own test file) for every notebook.
 
 For each contract function: the parameters after the first are keyword-only; the docstring's
 first line gives the first parameter with its unit; a fast valid call returns the named tuple
@@ -13,12 +14,17 @@ import math
 
 import pytest
 
-from contract import CONTRACTS, OPEN, Expr, call_expr, contract_params, first_word
+from contract import CONTRACTS, OPEN, PROBLEMS, Expr, call_expr, contract_params, first_word
 
 # A bad value must be refused quickly, before any work: a call that takes longer is reported as
 # a hang (and interrupted), not waited for.
 CALL_TIMEOUT = 20  # s
 BAD_TYPES = ("None", "'1.0'", "True", "float('nan')", "float('inf')", "-float('inf')")
+
+
+def test_every_notebook_declares_its_rows_in_its_own_test_file():
+    """A notebook of _toc.yml (or the template) without rows would escape every test below."""
+    assert not PROBLEMS, "\n".join(PROBLEMS)
 
 
 def load(nb):

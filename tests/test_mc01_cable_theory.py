@@ -16,8 +16,29 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
+from contract import BAD_CURRENTS, OPEN, Contract
+
 NB = "multi-compartment-neurons/01_cable_theory.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = {"neuron"}  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate_cable", ("I", "nA"),
+        "CableResult", ("t", "x", "V"),
+        example=dict(I=0.1, T=5.0, dt=0.05, nseg=50),
+        shapes={"V": ("t", "x")},
+        # dt: (0, min(T, tau_m/10)], i.e. (0, 4] ms at the example's T = 5 ms and tau_m = 40 ms
+        domain=dict(T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 4.0), L=((OPEN, 0.0), 1e5),
+                    diam=((OPEN, 0.0), 1e4), R_m=((OPEN, 0.0), 1e8), R_a=((OPEN, 0.0), 1e5),
+                    C_m=((OPEN, 0.0), 100.0), E_L=(-200.0, 200.0), nseg=(1, 1e6)),
+        # dt <= 0.25 ms keeps dt <= tau_m/10 for the smallest tau_m = 5e3 Ω cm² x 0.5 µF/cm²
+        valid=dict(I=(-1.0, 1.0), T=(1.0, 20.0), dt=(0.01, 0.25), L=(100.0, 3000.0),
+                   diam=(0.2, 5.0), R_m=(5e3, 1e5), R_a=(50.0, 300.0), C_m=(0.5, 2.0),
+                   E_L=(-90.0, -50.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+]
 
 os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
 from neuron import h  # noqa: E402

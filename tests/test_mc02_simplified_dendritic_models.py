@@ -23,8 +23,29 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
+from contract import BAD_CURRENTS, OPEN, Contract
+
 NB = "multi-compartment-neurons/02_simplified_dendritic_models.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = set()  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate_pinsky_rinzel",
+        ("I_s", "µA/cm²"), "PinskyRinzelResult", ("t", "V_s", "V_d", "Ca", "spikes"),
+        example=dict(I_s=0.75, T=50.0, dt=0.05),
+        shapes={"V_s": ("t",), "V_d": ("t",), "Ca": ("t",)},
+        # dt's limit (RK4) and the currents' ranges (densities I_s/p, I_d/(1-p) in [-5, 50]
+        # µA/cm²) depend on g_c and p; the values here are those at the example's g_c and p.
+        domain=dict(I_s=(-2.5, 25.0), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 0.1),
+                    g_c=(0.0, 100.0), p=((OPEN, 0.0), 1.0), I_d=(-2.5, 25.0)),
+        # At most 2400 RK4 steps: the memory tracer of the hostile-input suite slows the
+        # pure-Python loop (a float allocated per operation) about 30-fold.
+        valid=dict(I_s=(-1.0, 3.0), T=(10.0, 60.0), dt=(0.025, 0.05), g_c=(0.5, 10.0),
+                   p=(0.2, 0.8), I_d=(-1.0, 1.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+]
 
 # ModelDB 35358 xpp.dat (t, V_s) of the last sample below and the first at or above -20 mV around
 # each somatic up-crossing in the first 1000 ms; samples every 0.3 ms.

@@ -27,10 +27,33 @@ import numpy as np
 import pytest
 
 from compartments import max_dv
-from contract import first_word
+from contract import BAD_CURRENTS, OPEN, Contract, first_word
 
 NB = "multi-compartment-neurons/03_full_morphological_models.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = {"neuron", "bmtk"}  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate_morphology",
+        ("I", "nA"), "MorphologyResult", ("t", "V_soma", "V", "spikes"),
+        example=dict(I=0.05, T=5.0, dt=0.025),
+        shapes={"V_soma": ("t",), "V": ("t", "x")},
+        # dt: [1e-4, 1] ms passive (the default), [1e-4, 0.1] ms with active=True.
+        domain=dict(I=(-10.0, 10.0), T=((OPEN, 0.0), 1e6), dt=(1e-4, 1.0), R_m=(100.0, 1e7),
+                    R_a=(10.0, 1000.0), C_m=(0.01, 20.0), E_L=(-120.0, 60.0)),
+        valid=dict(I=(-0.5, 0.5), T=(1.0, 10.0), dt=(0.01, 0.1), R_m=(5e3, 1e5),
+                   R_a=(50.0, 300.0), C_m=(0.5, 2.0), E_L=(-80.0, -50.0)),
+        bad_first=BAD_CURRENTS + ("1e300", "-10.5", "lambda t: 1e300"),
+    ),
+    Contract(
+        NB, "load_swc",
+        ("path", "str or os.PathLike"), "SWC", ("path", "id", "type", "x", "y", "z", "r", "parent"),
+        example=dict(),
+        shapes={f: ("id",) for f in ("type", "x", "y", "z", "r", "parent")},
+        bad_first=("3", "None", "b'x.swc'", "3.5", "True", "'/nonexistent/cell.swc'", "'/'"),
+    ),
+]
 
 NEURON_SCRIPT = r'''
 import json, os, sys

@@ -33,10 +33,44 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from contract import first_word
+from contract import BAD_CURRENTS, OPEN, Contract, Expr, first_word
 
 NB = "multi-compartment-neurons/04_detailed_biophysical_models_neuron.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = {"neuron", "bmtk"}  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    # The NEURON notebook's run functions take the cell explicitly: `cell=cell`, the notebook's
+    # RorbCell, pasted into each call as it is (an Expr: a str whose repr is its text).
+    Contract(
+        NB, "run_step",
+        ("I", "nA"), "StepResult", ("t", "V_soma", "spikes", "rate", "V_path", "path_distance"),
+        example=dict(I=0.2, cell=Expr("cell"),
+                     T=50.0, delay=10.0, dur=30.0),
+        shapes={"V_soma": ("t",)},
+        # dt: (0, min(T, 0.1)] ms with the fixed step (the example's), (0, T] with CVode
+        domain=dict(T=((OPEN, 0.0), 1e5), dt=((OPEN, 0.0), 0.1), delay=(0.0, 1e5), dur=(0.0, 1e5),
+                    g_Na_dend=(0.0, 100.0)),
+        valid=dict(I=(-0.2, 0.5), T=(20.0, 60.0), delay=(0.0, 20.0), dur=(0.0, 40.0),
+                   g_Na_dend=(0.0, 25.0)),
+        bad_first=BAD_CURRENTS + ("50.0", "-50.0", "lambda t: 20.0 + 0.0 * t"),
+    ),
+    Contract(
+        NB, "run_synapse",
+        ("distance", "µm"), "SynapseResult", ("t", "V_soma", "V_syn", "spikes", "distance"),
+        example=dict(distance=100.0, cell=Expr("cell"),
+                     T=50.0),
+        shapes={"V_soma": ("t",), "V_syn": ("t",)},
+        # distance: [0, end of the main apical path] (428 µm for this cell); T, dt as in run_step,
+        # dt up to T with CVode (the default here)
+        domain=dict(weight=(0.0, 1000.0), n_events=(1, 1000), interval=((OPEN, 0.0), 1e5),
+                    onset=(0.0, 1e5), T=((OPEN, 0.0), 1e5), tau2=((OPEN, 0.0), 1e3),
+                    e_syn=(-200.0, 200.0), g_Na_dend=(0.0, 100.0)),
+        valid=dict(distance=(0.0, 420.0), weight=(0.0, 20.0), interval=(2.0, 20.0), onset=(0.0, 20.0),
+                   T=(20.0, 80.0), g_Na_dend=(0.0, 25.0)),
+        bad_first=("-1.0", "500.0", "1e5"),
+    ),
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable

@@ -27,8 +27,30 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
+from contract import BAD_CURRENTS, OPEN, Contract
+
 NB = "multi-compartment-neurons/05_axons_and_propagation.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = {"neuron"}  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate_axon", ("I", "nA"),
+        "AxonResult", ("t", "x", "V", "spike_times", "velocity"),
+        example=dict(I=0.5, T=8.0, dt=0.025, nseg=100),
+        shapes={"V": ("t", "x"), "spike_times": ("x",)},
+        # dt: (0, min(T, 0.1 / max(1, phi))] ms with phi = 3 ** ((celsius - 6.3) / 10): (0, 0.1] ms at
+        # the default 6.3 degC. myelin (a dict) is checked in the notebook's own test file.
+        domain=dict(I=(-1e5, 1e5), T=((OPEN, 0.0), 1e6), dt=((OPEN, 0.0), 0.1), L=((OPEN, 0.0), 1e6),
+                    diam=((OPEN, 0.0), 1e4), R_a=((OPEN, 0.0), 1e5), C_m=((OPEN, 0.0), 100.0),
+                    celsius=(0.0, 45.0), nseg=(4, 1e6)),
+        # Every combination conducts to both ends within T (so every spike time is finite): the
+        # slowest corner (d = 0.8 um, R_a = 60, C_m = 1.2, 5 degC, L = 1.5 mm) arrives before 10 ms.
+        valid=dict(I=(0.4, 1.0), T=(10.0, 14.0), dt=(0.01, 0.025), L=(1000.0, 1500.0), diam=(0.8, 1.5),
+                   R_a=(30.0, 60.0), C_m=(0.8, 1.2), celsius=(5.0, 15.0)),
+        bad_first=BAD_CURRENTS + ("1e6", "-2e5", "lambda t: 1e6"),
+    ),
+]
 
 os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")
 from neuron import h  # noqa: E402

@@ -32,10 +32,43 @@ import numpy as np
 import pytest
 
 from compartments import max_dv
-from contract import first_word
+from contract import OPEN, Contract, first_word
 
 NB = "multi-compartment-neurons/06_dendritic_integration.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = {"neuron", "bmtk"}  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate_synaptic_input",
+        ("synapses", "list of Synapse"), "SynapticInputResult",
+        ("t", "V_soma", "V", "g", "sites", "spikes", "names", "x", "distance"),
+        example=dict(synapses=[{"location": ("dend[3]", 0.5), "kind": "AMPA", "weight": 1.0,
+                                "times": [1.0]},
+                               {"location": ("apic[10]", 0.3), "kind": "NMDA", "weight": 2.0,
+                                "times": [0.5, 2.0]}],
+                     T=5.0, dt=0.025),
+        shapes={"V_soma": ("t",), "V": ("t", "x"), "g": ("t", "sites")},
+        # dt: [1e-3, 1] ms passive (the default), [1e-3, 0.05] ms with active=True.
+        domain=dict(T=((OPEN, 0.0), 1e5), dt=(1e-3, 1.0), R_m=(100.0, 1e7), R_a=(10.0, 1000.0),
+                    C_m=(0.01, 20.0), E_L=(-120.0, 60.0), mg=(0.0, 10.0), I_soma=(-10.0, 10.0)),
+        valid=dict(T=(1.0, 10.0), dt=(0.01, 0.1), R_m=(5e3, 1e5), R_a=(50.0, 300.0),
+                   C_m=(0.5, 2.0), E_L=(-80.0, -50.0), mg=(0.0, 2.0), I_soma=(-0.5, 0.5)),
+        bad_first=(
+            "None", "{'location': ('dend[3]', 0.5), 'kind': 'AMPA', 'weight': 1.0, 'times': [1.0]}",
+            "[{'location': ('nowhere[0]', 0.5), 'kind': 'AMPA', 'weight': 1.0, 'times': [1.0]}]",
+            "[{'location': ('dend[3]', 1.0), 'kind': 'AMPA', 'weight': 1.0, 'times': [1.0]}]",
+            "[{'location': (1e300, 0.0, 0.0), 'kind': 'AMPA', 'weight': 1.0, 'times': [1.0]}]",
+            "[{'location': ('dend[3]', 0.5), 'kind': 'AMPA', 'weight': -1.0, 'times': [1.0]}]",
+            "[{'location': ('dend[3]', 0.5), 'kind': 'AMPA', 'weight': 1.0, 'times': [2.0, 1.0]}]",
+            "[{'location': ('dend[3]', 0.5), 'kind': 'GABA_B', 'weight': 1.0, 'times': [1.0]}]",
+            "[{'location': ('dend[3]', 0.5), 'kind': 'AMPA', 'weight': float('nan'), 'times': [1.0]}]",
+            "[{'location': ('dend[3]', 0.5), 'kind': 'AMPA', 'weight': 1.0, 'times': [float('inf')]}]",
+            "[{'location': ('dend[3]', 0.5), 'kind': 'AMPA', 'weight': 1.0}]",
+            "[('dend[3]', 0.5)]",
+        ),
+    ),
+]
 
 AGREE_MV = 1e-9        # max |dV| over every compartment and time point [mV]
 AGREE_MS = 1e-9        # spike times [ms]

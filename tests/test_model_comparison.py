@@ -31,8 +31,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from contract import OPEN, Contract
+
 NB = "model-comparison/01_choosing_a_neuron_model.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+COLAB_NEEDS = {"neuron", "bmtk"}  # what its Colab setup cell installs (tests/test_colab_setup.py)
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    # The capstone's one public run: a fitted candidate (or other parameters) on the test segment,
+    # scored against the detailed cell. `name` is a model, not a number.
+    Contract(
+        NB, "run_candidate",
+        ("name", "LIF, EIF, AdEx or Izhikevich"), "CandidateResult", ("t", "V", "spikes", "gamma", "rmse"),
+        example=dict(name="LIF", T=200.0),
+        shapes={"V": ("t",)},
+        domain=dict(T=(20.0, 2000.0), dt=(0.001, 0.1), Delta=((OPEN, 0.0), 10.0)),
+        valid=dict(T=(20.0, 500.0), dt=(0.05, 0.1), Delta=(1.0, 8.0)),
+        bad_first=("'HH'", "'lif'", "3", "None", "['LIF']"),
+    ),
+]
 ROOT = Path(__file__).resolve().parents[1]
 
 

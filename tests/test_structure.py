@@ -4,12 +4,14 @@ Reference: the collection's notebook guide (sections, order, executed top to bot
 outputs stored, no errors, small files).
 """
 
+import itertools
 import re
 
 import nbformat
 import pytest
 
 from conftest import NOTEBOOKS, ROOT, WITH_TEMPLATE
+from tools.collection import KINDS
 from tools.execute_notebooks import clean_metadata
 
 SECTIONS = ["Description", "Mathematics", "Biophysical relevance", "Applications",
@@ -30,24 +32,41 @@ def code_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
 
 
-# The names the notebook guide gives (section 1, "Layout and names"); _toc.yml may list a subset.
-GUIDE_LAYOUT = {
-    "point-neurons": ["01_integrate_and_fire", "02_leaky_integrate_and_fire",
-                      "03_exponential_integrate_and_fire",
-                      "04_adaptive_exponential_integrate_and_fire", "05_izhikevich",
-                      "06_hodgkin_huxley"],
-    "multi-compartment-neurons": ["01_cable_theory", "02_simplified_dendritic_models",
-                                  "03_full_morphological_models",
-                                  "04_detailed_biophysical_models_neuron",
-                                  "05_axons_and_propagation", "06_dendritic_integration"],
-    "model-comparison": ["01_choosing_a_neuron_model"],
-}
+# The layout of the notebook guide (section 1, "Layout and names"): the notebooks live in these
+# folders, in this order, and are named NN_snake_case, numbered 01, 02, ... within each folder in
+# reading order (_toc.yml). A new notebook that follows the rule needs no change here.
+GUIDE_FOLDERS = [folder for folder, kind in KINDS.items() if kind != "template"]
+NAME = re.compile(r"(\d\d)_[a-z0-9]+(?:_[a-z0-9]+)*")
+
+
+def layout_problems(paths):
+    """What in a reading order (notebook paths, as tools/collection.py reads _toc.yml) breaks
+    the guide's layout; an empty list if nothing does."""
+    problems, count = [], {}
+    for path in paths:
+        folder, _, name = path.removesuffix(".ipynb").partition("/")
+        if folder not in GUIDE_FOLDERS or "/" in name:
+            problems.append(f"{path}: not directly in one of the guide's folders {GUIDE_FOLDERS}")
+            continue
+        count[folder] = count.get(folder, 0) + 1
+        match = NAME.fullmatch(name)
+        if not match:
+            problems.append(f"{path}: not named NN_snake_case (two digits, then lower-case words "
+                            "joined by _)")
+        elif int(match.group(1)) != count[folder]:
+            problems.append(f"{path}: numbered {match.group(1)}, but it is notebook "
+                            f"{count[folder]:02d} of {folder}/ in _toc.yml's order")
+    runs = [folder for folder, _ in itertools.groupby(p.split("/")[0] for p in paths)]
+    if runs != [f for f in GUIDE_FOLDERS if f in runs]:
+        problems.append(f"folders in _toc.yml in the order {runs}, not the guide's {GUIDE_FOLDERS} "
+                        "(each folder's notebooks together)")
+    return problems
 
 
 def test_notebooks_have_the_names_of_the_guide_layout():
-    allowed = {f"{folder}/{name}.ipynb" for folder, names in GUIDE_LAYOUT.items() for name in names}
     assert NOTEBOOKS, "no notebooks found"
-    assert set(NOTEBOOKS) <= allowed, f"unexpected notebooks: {sorted(set(NOTEBOOKS) - allowed)}"
+    problems = layout_problems(NOTEBOOKS)
+    assert not problems, "\n".join(problems)
 
 
 def test_readme_links_every_notebook_of_the_collection():
@@ -58,7 +77,7 @@ def test_readme_links_every_notebook_of_the_collection():
 
 def test_every_notebook_on_disk_is_in_the_table_of_contents():
     """_toc.yml is the one list: a notebook missing from it would be skipped by every suite."""
-    on_disk = {p.relative_to(ROOT).as_posix() for d in GUIDE_LAYOUT for p in (ROOT / d).glob("*.ipynb")}
+    on_disk = {p.relative_to(ROOT).as_posix() for d in GUIDE_FOLDERS for p in (ROOT / d).glob("*.ipynb")}
     assert on_disk == set(NOTEBOOKS), f"not in _toc.yml: {sorted(on_disk - set(NOTEBOOKS))}"
 
 

@@ -9,8 +9,22 @@ allows for the accumulated rounding of a few thousand steps).
 import numpy as np
 import pytest
 
+from contract import BAD_CURRENTS, OPEN, Contract
+
 NB = "templates/notebook.ipynb"
 pytestmark = pytest.mark.notebook(NB)
+
+CONTRACTS = [  # its rows of the contract table (the fields: tests/contract.py)
+    Contract(
+        NB, "simulate", ("I", "nA"), "PassiveResult", ("t", "V"),
+        example=dict(I=1.0, T=50.0, dt=0.1),
+        shapes={"V": ("t",)},
+        domain=dict(T=((OPEN, 0.0), 1e7), C=((OPEN, 0.0), 1e3), g_L=((OPEN, 0.0), 1e3),
+                    E_L=(-200.0, 200.0)),
+        valid=dict(I=(-5.0, 5.0), T=(1.0, 200.0), dt=(0.01, 1.0), C=(0.2, 5.0), g_L=(0.05, 1.0)),
+        bad_first=BAD_CURRENTS,
+    ),
+]
 
 
 @pytest.mark.parametrize("I, C, g_L, E_L, V0, dt", [

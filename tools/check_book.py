@@ -2,7 +2,8 @@
 real-browser test of the site, browser-tests/test_site.py).
 
 What the browser test cannot see, or sees only as a symptom, is checked here in the HTML:
-every page of _toc.yml was built; the Colab setup cell (tag remove-cell) is not on any page;
+every page of _toc.yml was built; the landing page's reading order links every notebook, in
+order; the Colab setup cell (tag remove-cell) is not on any page;
 no page loads a script or stylesheet from another host (the site must render offline), and
 every script it loads from the site is there. What a reader sees (typeset equations, figures,
 widget panels, collapsed solutions, launch buttons) is the browser test's job.
@@ -30,6 +31,19 @@ def toc_files():
 ASSET = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"[^>]*>')
 
 
+def reading_order_problems(page):
+    """The landing page's "Reading order" section (written by tools/reading_order.py as the site
+    is built) must link every notebook, in _toc.yml's order."""
+    section = re.search(r'<section id="reading-order">(.*?)</section>', page, re.S)
+    if section is None:
+        return ["landing page: no 'Reading order' section"]
+    links = re.findall(r'href="([^"#]+)\.html"', section.group(1))
+    expected = [p.removesuffix(".ipynb") for p in notebooks()]
+    if links != expected:
+        return [f"landing page: the reading order links {links}, not _toc.yml's {expected}"]
+    return []
+
+
 def main():
     problems = []
     if not (SITE / "index.html").exists():
@@ -40,6 +54,8 @@ def main():
             problems.append(f"{name}: no page {page_path.relative_to(ROOT)}")
             continue
         page = page_path.read_text()
+        if name == toc_files()[0]:
+            problems += reading_order_problems(page)
         if "Colab setup cell" in page:
             problems.append(f"{name}: the Colab setup cell is shown (it should carry remove-cell)")
         for tag in ASSET.finditer(page):
