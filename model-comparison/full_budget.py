@@ -37,6 +37,7 @@ OUTPUT = HERE / "full_budget_fits.json"
 SWITCH_OFF, SWITCH_ON = "FULL = False", "FULL = True"
 LAST_CELL = 'Score = namedtuple("Score"'      # the cell that builds SCORES and held_out_scores
 FIT_CELL = "FITS = {name: fit("
+CELL_TIMEOUT_S = 4 * 3600                      # the fits cell alone takes minutes to tens of minutes
 
 
 def commit():
@@ -60,7 +61,7 @@ def main():
     load_before = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     started = _dt.datetime.now(_dt.timezone.utc)
     t0 = time.perf_counter()
-    kernel = NotebookKernel(NOTEBOOK, root=ROOT, execute=False)
+    kernel = NotebookKernel(NOTEBOOK, root=ROOT, execute=False, timeout=CELL_TIMEOUT_S)
     try:
         cells = [(i, c) for i, c in enumerate(kernel.nb.cells) if c.cell_type == "code"]
         settings = [c for _, c in cells if c.source.startswith(SWITCH_OFF)]
