@@ -404,24 +404,24 @@ def test_full_budget_fits_are_rescored_to_the_stored_scores(nb):
 def test_full_budget_run_is_the_documented_budget_on_the_same_test_segment(nb):
     stored = json.loads(FULL_FILE.read_text())
     settings, run = stored["settings"], stored["run"]
-    assert settings["DE_BUDGET"] == {"popsize": 10, "maxiter": 40}
+    assert settings["DE_BUDGET"] == {"popsize": 10, "maxiter": 30}
     assert tuple(settings["test"]) == tuple(nb.eval("tuple(TEST)")) == (1000.0, 3000.0)
-    assert tuple(settings["train"]) == (3000.0, 7000.0)           # after the test segment, 4 s
+    assert tuple(settings["train"]) == (3000.0, 5000.0)           # after the test segment, 2 s
     assert settings["SEED"] == nb.eval("SEED") and settings["NOISE_SEED"] == nb.eval("NOISE_SEED")
     for name, model in stored["models"].items():
         n_params = len(model["params"])
-        assert model["evaluations"] == 10 * n_params * (40 + 1), name     # popsize x N, maxiter + 1 generations
+        assert model["evaluations"] == 10 * n_params * (30 + 1), name     # popsize x N, maxiter + 1 generations
     assert run["wall_s"] > run["fit_wall_s"] > 0 and run["worker_cpu_s"] > 0 and run["kernel_cpu_s"] > 0
     assert isinstance(run["cores"], int) and run["cores"] >= 1 and run["workers"] >= 1
     assert run["commit"] and run["date"].endswith("UTC")
 
 
 def test_a_longer_input_begins_with_the_same_samples(nb):
-    """FULL's input (7 s) must hold the default's (3 s) as its beginning, so both score on the same
+    """FULL's input (5 s) must hold the default's (3 s) as its beginning, so both score on the same
     test segment: the generator draws in order and the AR(1) filter is causal."""
-    same = nb.eval("np.array_equal(ou_current(7000.0, dt=DT_REF, seed=NOISE_SEED, **OU)[:len(I_FROZEN)], I_FROZEN)")
+    same = nb.eval("np.array_equal(ou_current(5000.0, dt=DT_REF, seed=NOISE_SEED, **OU)[:len(I_FROZEN)], I_FROZEN)")
     assert same
-    assert not nb.eval("np.array_equal(ou_current(7000.0, dt=DT_REF, seed=NOISE_SEED + 1, **OU)[:len(I_FROZEN)], I_FROZEN)")
+    assert not nb.eval("np.array_equal(ou_current(5000.0, dt=DT_REF, seed=NOISE_SEED + 1, **OU)[:len(I_FROZEN)], I_FROZEN)")
 
 
 def test_full_budget_script_finds_its_cells():
