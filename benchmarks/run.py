@@ -128,7 +128,7 @@ def bench_dask(kernel, relpath, result):
         return
     d["dask_s"] = {int(n): s for n, s in d["dask_s"].items()}
     d["overhead"] = d["dask_s"][1] / d["serial_s"] - 1.0
-    d["budget"] = DASK_OVERHEAD_BUDGET
+    d["overhead_budget"] = DASK_OVERHEAD_BUDGET
     d["load"] = " / ".join(f"{x:.2f}" for x in loadavg())
     result["dask"] = d
     print(f"    Dask: the default fits ({d['evaluations']} evaluations) serially {d['serial_s']:.1f} s, "
@@ -318,8 +318,8 @@ def dask_table(results):
         rows.append((Path(r["notebook"]).stem, work, f"{d['serial_s']:.1f}", f"{d['dask_s'][1]:.1f}",
                      f"{100 * d['overhead']:+.1f} %",
                      "-" if two is None else f"{two:.1f} ({d['serial_s'] / two:.2f}x)", d.get("load", "-"),
-                     f"≤ {100 * d['budget']:.0f} %",
-                     verdict([(d["overhead"], d["budget"], None)])))
+                     f"≤ {100 * d['overhead_budget']:.0f} %",
+                     verdict([(d["overhead"], d["overhead_budget"], None)])))
     return markdown_table(("notebook", "work (the default fits)", "serial [s]",
                            "Dask, 1 worker × 1 thread [s]", "overhead", "Dask, 2 workers × 1 thread [s] (speed-up)",
                            "load average after", "budget", "met"), rows) if rows else None
