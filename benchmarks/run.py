@@ -11,14 +11,17 @@ _toc.yml (tools/collection.py):
    in that kernel (median of several runs after a warm-up) and check that both agree within
    the notebook's validated tolerances (tools/kernel_side/bench_neuron.py); a disagreement
    marks the row FAIL;
-3. open it in JupyterLab in headless Chromium, Run All Cells, and change every control of every
+3. for the model-comparison notebook, time its default fits serially and through its Dask path on
+   a local cluster of one worker with one thread (the same work: the ratio is the Dask overhead)
+   and of two workers (tools/kernel_side/bench_dask.py); the fits must be identical;
+4. open it in JupyterLab in headless Chromium, Run All Cells, and change every control of every
    interactive panel several times as a reader does, timing keypress to painted plot in the
    page and the same update inside the kernel (benchmarks/browser.py says exactly how).
 
 Prints the tables and writes them, with the machine and its load, to ``benchmarks/results.md``
 and to the "Performance" section of ``README.md`` (between the ``performance:start/end``
 markers).  Options: ``--only SUBSTR`` (repeatable) runs the notebooks whose path contains it and
-writes nothing unless ``--write`` (then only results.md); ``--no-browser`` skips step 3;
+writes nothing unless ``--write`` (then only results.md); ``--no-browser`` skips step 4;
 ``--repeats N`` runs per NEURON comparison (default 5); ``--json PATH`` saves the raw numbers
 (after each notebook); ``--from-json PATH`` writes the tables from such a file, measuring nothing.
 """
@@ -64,6 +67,13 @@ NEURON_CASES = {
 }
 
 
+# The notebook whose kernel measures the Dask overhead (bench_dask.py), and the budget: the Dask
+# path on one worker may take at most this fraction longer than the same fits serially.
+DASK_CASES = {"model-comparison/01_choosing_a_neuron_model.ipynb": "_nb_bench_dask"}
+DASK_OVERHEAD_BUDGET = 0.10
+DASK_TIMEOUT_S = 1800
+
+
 def loadavg():
     return os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
 
@@ -83,6 +93,8 @@ def bench_kernel(relpath, repeats):
         print(f"    executed in {result['exec_s']:.1f} s (kernel CPU {result['exec_cpu_s']:.1f} s; "
               f"kernel start {kernel.startup_s:.1f} s), peak memory {result['peak_mb']:.0f} MB",
               flush=True)
+        if relpath in DASK_CASES:
+            bench_dask(kernel, relpath, result)
         if relpath in NEURON_CASES:
             function, budget, aim = NEURON_CASES[relpath]
             kernel.run_file("bench_neuron.py")
@@ -102,6 +114,26 @@ def bench_kernel(relpath, repeats):
         return result
     finally:
         kernel.shutdown()
+
+
+def bench_dask(kernel, relpath, result):
+    """The Dask overhead of the notebook's default fits (bench_dask.py), into result["dask"]."""
+    kernel.run_file("bench_dask.py")
+    try:
+        d = kernel.eval(f"{DASK_CASES[relpath]}()", timeout=DASK_TIMEOUT_S)
+    except Exception as exc:  # noqa: BLE001  (reported; the notebook is still measured)
+        result.setdefault("problems", []).append(
+            f"the Dask overhead measurement failed: {type(exc).__name__}: {exc}")
+        print(f"    PROBLEM: {result['problems'][-1]}", flush=True)
+        return
+    d["dask_s"] = {int(n): s for n, s in d["dask_s"].items()}
+    d["overhead"] = d["dask_s"][1] / d["serial_s"] - 1.0
+    d["overhead_budget"] = DASK_OVERHEAD_BUDGET
+    d["load"] = " / ".join(f"{x:.2f}" for x in loadavg())
+    result["dask"] = d
+    print(f"    Dask: the default fits ({d['evaluations']} evaluations) serially {d['serial_s']:.1f} s, "
+          + ", ".join(f"on {n} worker(s) {s:.1f} s" for n, s in d["dask_s"].items())
+          + f"; overhead on one worker {100 * d['overhead']:+.1f} %", flush=True)
 
 
 def bench_browser(bench, relpath, result):
@@ -273,6 +305,26 @@ def neuron_table(results):
                            "agreement"), rows)
 
 
+def dask_table(results):
+    rows = []
+    for r in results:
+        d = r.get("dask")
+        if not d:
+            continue
+        d["dask_s"] = {int(n): s for n, s in d["dask_s"].items()}       # JSON keys are strings
+        work = (f"{', '.join(d['models'])}: popsize {d['budget']['popsize']}, maxiter "
+                f"{d['budget']['maxiter']}, {d['evaluations']} evaluations")
+        two = d["dask_s"].get(2)
+        rows.append((Path(r["notebook"]).stem, work, f"{d['serial_s']:.1f}", f"{d['dask_s'][1]:.1f}",
+                     f"{100 * d['overhead']:+.1f} %",
+                     "-" if two is None else f"{two:.1f} ({d['serial_s'] / two:.2f}x)", d.get("load", "-"),
+                     f"≤ {100 * d['overhead_budget']:.0f} %",
+                     verdict([(d["overhead"], d["overhead_budget"], None)])))
+    return markdown_table(("notebook", "work (the default fits)", "serial [s]",
+                           "Dask, 1 worker × 1 thread [s]", "overhead", "Dask, 2 workers × 1 thread [s] (speed-up)",
+                           "load average after", "budget", "met"), rows) if rows else None
+
+
 def load_line(m, results):
     during = [x for r in results for x in r.get("load_during", [])]
     text = f"load average (1 / 5 / 15 min) before the run {m['load_before']}"
@@ -319,7 +371,16 @@ of cores, every wall time also includes waiting for a core, so check the budgets
 {repeats} runs after a warm-up; the ratio is hand-written / NEURON `finitialize` + `continuerun`.
 One more run of each, recording every node, must agree within the notebook's validated
 tolerances (1e-6 mV everywhere, spike times within 1e-6 ms), else the row is marked FAIL so that
-a fast wrong answer cannot win."""
+a fast wrong answer cannot win.
+
+**Dask overhead**: in the model-comparison notebook's kernel, after it ran, its default fits (every
+candidate, its default budget and seed) are run serially in the kernel (`client=None`), then through
+its Dask path (`DaskMap`, the loss function scattered to the workers, one task per worker thread and
+generation) on a fresh local cluster of one worker process with one thread, and on one of two. One
+worker does the same evaluations one at a time, so its wall time over the serial one, minus 1, is
+the overhead of the Dask path; the cluster starts before the clock does. The three runs must give
+identical fits, or the measurement is refused. One run each: expect a few per cent of run-to-run
+variation on a quiet machine, more under load (the load average after the measurement is given)."""
 
 
 def body(results, m, repeats, make_test_s, details=False):
@@ -332,6 +393,10 @@ def body(results, m, repeats, make_test_s, details=False):
     problems = [f"* {Path(r['notebook']).stem}: {cell(p)}" for r in results for p in r.get("problems", [])]
     if problems:
         text += "Problems seen while measuring:\n\n" + "\n".join(problems) + "\n\n"
+    dask = dask_table(results)
+    if dask:
+        text += (f"Dask overhead (the model-comparison notebook's default fits, serially in its kernel and "
+                 f"through its Dask path; wall time):\n\n{dask}\n\n")
     return (text + f"Speed against NEURON (same process, same discretisation and time step):\n\n"
             f"{neuron_table(results)}\n\n{NOTES.format(repeats=repeats, timed_by=timed_by(results))}\n")
 

@@ -16,7 +16,15 @@ References, all independent of the notebook's code:
     parameters and losses (same seed; differential evolution draws its random numbers in the
     main process, so where a loss is computed must not matter);
   * the loader: the loaded `simulate` is compiled from the notebook's own `model` cell, and a
-    change written into a copy of a model notebook reaches the loaded function.
+    change written into a copy of a model notebook reaches the loaded function;
+  * the step features: the adaptation index (IPFX's: the mean of (ISI_k+1 - ISI_k) / (ISI_k+1 +
+    ISI_k)) against (r - 1) / (r + 1) for intervals growing by r, and against the definition
+    evaluated here for random trains; the latency against the first spike after the onset;
+  * the stored FULL-budget fits: their scores, simulated again with the notebook's functions, equal
+    the stored ones (deterministic simulations: 1e-9 relative), on the same test input, and a
+    changed parameter changes them (so the check can fail); the run's cost is recorded;
+  * the Dask-overhead measurement of `make bench` (tools/kernel_side/bench_dask.py): it times the
+    same fits serially and on a one-worker cluster, and refuses fits that differ.
 """
 
 import json
@@ -336,3 +344,132 @@ def test_checkers_reject_wrong_answers(nb, call):
 ])
 def test_checkers_accept_right_answers(nb, call):
     assert nb.run(call).strip().startswith("Correct"), call
+
+
+# ----------------------------------------------------------------- the step features
+
+def _adaptation_index_here(spikes, onset):
+    """IPFX's adaptation index written out: mean over k of (isi[k+1] - isi[k]) / (isi[k+1] + isi[k])."""
+    s = sorted(x for x in spikes if x >= onset)
+    isi = [b - a for a, b in zip(s, s[1:])]
+    if len(isi) < 2:
+        return math.nan
+    terms = [(isi[k + 1] - isi[k]) / (isi[k + 1] + isi[k]) for k in range(len(isi) - 1)]
+    return sum(terms) / len(terms)
+
+
+def test_adaptation_index_closed_form_and_definition(nb):
+    onset = nb.eval("FI_DELAY")
+    for r in (1.1, 1.5, 3.0, 1 / 1.7):
+        spikes = onset + 2.0 + np.concatenate([[0.0], np.cumsum(8.0 * r ** np.arange(7.0))])
+        got = nb.eval(f"adaptation_index({spikes.tolist()!r})")
+        assert got == pytest.approx((r - 1) / (r + 1), abs=1e-12), r
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        spikes = np.sort(rng.uniform(onset - 50.0, onset + 1000.0, rng.integers(0, 15)))
+        expected = _adaptation_index_here(spikes.tolist(), onset)
+        got = nb.eval(f"adaptation_index({spikes.tolist()!r})")
+        assert (math.isnan(got) and math.isnan(expected)) or got == pytest.approx(expected, abs=1e-12)
+
+
+def test_first_spike_latency(nb):
+    onset = nb.eval("FI_DELAY")
+    assert nb.eval(f"first_spike_latency([{onset - 20.0}, {onset + 3.25}, {onset + 50.0}])") == 3.25
+    assert nb.eval(f"first_spike_latency([{onset}, {onset + 5.0}])") == 0.0
+    assert math.isnan(nb.eval(f"first_spike_latency([{onset - 1.0}])"))
+    assert math.isnan(nb.eval("first_spike_latency([])"))
+
+
+def test_rms_error_leaves_out_and_counts_missing_features(nb):
+    value, missed = nb.eval("rms_error(np.array([np.nan, 3.0, 5.0]), np.array([1.0, 1.0, 1.0]))")
+    assert value == pytest.approx(math.sqrt((2.0 ** 2 + 4.0 ** 2) / 2), abs=1e-12) and missed == 1
+    value, missed = nb.eval("rms_error(np.array([np.nan, np.nan]), np.array([1.0, 2.0]))")
+    assert math.isnan(value) and missed == 2
+    # a feature the reference lacks is not counted as missed by the model
+    assert nb.eval("rms_error(np.array([2.0, np.nan]), np.array([1.0, np.nan]))") == (1.0, 0)
+
+
+def test_reference_step_features_are_those_of_its_spikes(nb):
+    """The reference's latencies and adaptation indices, from its step spike trains, computed here."""
+    onset, trains, lat, ai = nb.eval("(FI_DELAY, [s.tolist() for s in FI_REF_SPIKES], LAT_REF, AI_REF)")
+    for train, l, a in zip(trains, lat, ai):
+        after = [t for t in train if t >= onset]
+        assert l == pytest.approx(after[0] - onset, abs=1e-12)
+        assert a == pytest.approx(_adaptation_index_here(train, onset), abs=1e-12)
+
+
+# ----------------------------------------------------------------- the FULL budget
+
+FULL_FILE = ROOT / "model-comparison" / "full_budget_fits.json"
+
+
+def test_full_budget_fits_are_rescored_to_the_stored_scores(nb):
+    stored = json.loads(FULL_FILE.read_text())
+    rescored = nb.eval("{name: held_out_scores(name, FULL_RUN['models'][name]['params']) for name in POINT_MODELS}")
+    assert set(rescored) == set(stored["models"]) == {"LIF", "EIF", "AdEx", "Izhikevich"}
+    for name, scores in rescored.items():
+        for key, value in scores.items():
+            expected = stored["models"][name]["scores"][key]
+            assert (math.isnan(value) and math.isnan(expected)) or value == pytest.approx(expected, rel=1e-9, abs=1e-12), \
+                (name, key, value, expected)
+    # the comparison can fail: a threshold 1 mV higher gives other scores
+    moved = nb.eval("held_out_scores('LIF', dict(FULL_RUN['models']['LIF']['params'], "
+                    "V_th=FULL_RUN['models']['LIF']['params']['V_th'] + 1.0))")
+    assert (moved["gamma"], moved["rmse"]) != pytest.approx((rescored["LIF"]["gamma"], rescored["LIF"]["rmse"]), rel=1e-9)
+
+
+def test_full_budget_run_is_the_documented_budget_on_the_same_test_segment(nb):
+    stored = json.loads(FULL_FILE.read_text())
+    settings, run = stored["settings"], stored["run"]
+    assert settings["DE_BUDGET"] == {"popsize": 10, "maxiter": 30}
+    assert tuple(settings["test"]) == tuple(nb.eval("tuple(TEST)")) == (1000.0, 3000.0)
+    assert tuple(settings["train"]) == (3000.0, 5000.0)           # after the test segment, 2 s
+    assert settings["SEED"] == nb.eval("SEED") and settings["NOISE_SEED"] == nb.eval("NOISE_SEED")
+    for name, model in stored["models"].items():
+        n_params = len(model["params"])
+        assert model["evaluations"] == 10 * n_params * (30 + 1), name     # popsize x N, maxiter + 1 generations
+    assert run["wall_s"] > run["fit_wall_s"] > 0 and run["worker_cpu_s"] > 0 and run["kernel_cpu_s"] > 0
+    assert isinstance(run["cores"], int) and run["cores"] >= 1 and run["workers"] >= 1
+    assert run["commit"] and run["date"].endswith("UTC")
+
+
+def test_a_longer_input_begins_with_the_same_samples(nb):
+    """FULL's input (5 s) must hold the default's (3 s) as its beginning, so both score on the same
+    test segment: the generator draws in order and the AR(1) filter is causal."""
+    same = nb.eval("np.array_equal(ou_current(5000.0, dt=DT_REF, seed=NOISE_SEED, **OU)[:len(I_FROZEN)], I_FROZEN)")
+    assert same
+    assert not nb.eval("np.array_equal(ou_current(5000.0, dt=DT_REF, seed=NOISE_SEED + 1, **OU)[:len(I_FROZEN)], I_FROZEN)")
+
+
+def test_full_budget_script_finds_its_cells():
+    """full_budget.py flips `FULL = False` at the start of one code cell and stops after the cell
+    that builds the scores; each marker must be in exactly one code cell of the notebook."""
+    import nbformat
+    sys.path.insert(0, str(ROOT / "model-comparison"))
+    try:
+        import full_budget
+    finally:
+        sys.path.pop(0)
+    cells = [c.source for c in nbformat.read(ROOT / NB, as_version=4).cells if c.cell_type == "code"]
+    assert sum(c.startswith(full_budget.SWITCH_OFF) for c in cells) == 1
+    assert sum(full_budget.LAST_CELL in c for c in cells) == 1
+    assert sum(full_budget.FIT_CELL in c for c in cells) == 1
+    last = next(i for i, c in enumerate(cells) if full_budget.LAST_CELL in c)
+    assert "def held_out_scores(" in cells[last] and "FULL_RUN" not in "".join(cells[:last + 1])
+
+
+# ----------------------------------------------------------------- the Dask-overhead benchmark
+
+def test_bench_dask_times_identical_fits_and_refuses_different_ones(nb):
+    nb.run_file("bench_dask.py")
+    d = nb.eval("_nb_bench_dask(models=['LIF'], budget=dict(popsize=2, maxiter=1), workers=(1,))", timeout=300)
+    assert d["evaluations"] == 2 * 4 * (1 + 1)                 # popsize x 4 parameters, 2 generations
+    assert d["serial_s"] > 0 and d["dask_s"][1] > 0 and d["models"] == ["LIF"]
+    # a fit that depended on where it ran must be refused: fit patched to change its seed on Dask
+    nb.run("_nb_saved_fit = fit\n"
+           "fit = lambda *a, client=None, **k: _nb_saved_fit(*a, client=client, **dict(k, seed=1 if client else 2))")
+    try:
+        kind, message = nb.eval_raises("_nb_bench_dask(models=['LIF'], budget=dict(popsize=2, maxiter=1), workers=(1,))")
+    finally:
+        nb.run("fit = _nb_saved_fit")
+    assert kind == "AssertionError" and "differ" in message
