@@ -180,6 +180,19 @@ def test_panel_run_equals_simulate_pinsky_rinzel_bit_for_bit(nb, g_c, I_s, p):
         assert np.array_equal(fast, ref)
 
 
+@pytest.mark.parametrize("d_soma, L, diam", [(33.0, 450.0, 3.7), (8.0, 1900.0, 0.6), (20.0, 100.0, 5.0)])
+def test_bs_panel_run_equals_simulate_ball_and_stick_bit_for_bit(nb, d_soma, L, diam):
+    """Reference: simulate_ball_and_stick itself. The ball-and-stick panel's faster loop
+    (bs_panel_run, LAPACK's dgtsv called directly) claims the same floating-point operations in
+    the same order, so every sample must be equal, not close, at settings other than the ones
+    the notebook checks."""
+    slow = nb.eval(f"simulate_ball_and_stick(alpha_epsc, T=BS_PANEL_T, d_soma={d_soma!r}, "
+                   f"L={L!r}, diam={diam!r})")
+    t, V_soma, V_tip = nb.call("bs_panel_run", d_soma, L, diam)
+    for fast, ref in ((t, slow.t), (V_soma, slow.V_soma), (V_tip, slow.V[:, -1])):
+        assert np.array_equal(fast, ref)
+
+
 def test_pr_result_fields_grid_and_interpolated_spikes(nb):
     """Reference: the definition of the output (grid 0..T step dt, -20 mV crossings between grid points)."""
     out = nb.call("simulate_pinsky_rinzel", T=100.0, dt=0.05)
