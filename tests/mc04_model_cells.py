@@ -12,9 +12,12 @@ at temporary folders.
 
 import json
 import sys
+from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tools.kernel import Client  # noqa: E402  (nbclient, with its waits polled in slices)
 
 CHECK = """
 import json as _json
@@ -29,7 +32,7 @@ def main(notebook, workdir):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c.source) for c in cells]
                                   + [nbformat.v4.new_code_cell(CHECK)])
     nb.metadata = source.metadata
-    NotebookClient(nb, timeout=900, kernel_name="python3",
+    Client(nb, timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": workdir}}).execute()
     outputs = [[{k: v for k, v in o.items() if k in ("output_type", "name", "text", "data")}
                 for o in c.outputs] for c in nb.cells[:-1]]

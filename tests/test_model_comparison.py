@@ -478,6 +478,11 @@ def test_bench_dask_times_identical_fits_and_refuses_different_ones(nb):
     d = nb.eval("_nb_bench_dask(models=['LIF'], budget=dict(popsize=2, maxiter=1), workers=(1,))", timeout=300)
     assert d["evaluations"] == 2 * 4 * (1 + 1)                 # popsize x 4 parameters, 2 generations
     assert d["serial_s"] > 0 and d["dask_s"][1] > 0 and d["models"] == ["LIF"]
+    # each path scored by its fastest run of the alternating rounds
+    assert len(d["serial_runs"]) == len(d["dask_runs"][1]) == d["rounds"] == 2
+    assert d["serial_s"] == min(d["serial_runs"]) and d["dask_s"][1] == min(d["dask_runs"][1])
+    # the notebook's own cluster, closed for the timing, is running again with its two workers
+    assert nb.eval("len(client.scheduler_info(n_workers=-1)['workers'])") == 2
     # a fit that depended on where it ran must be refused: fit patched to change its seed on Dask
     nb.run("_nb_saved_fit = fit\n"
            "fit = lambda *a, client=None, **k: _nb_saved_fit(*a, client=client, **dict(k, seed=1 if client else 2))")

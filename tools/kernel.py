@@ -15,7 +15,14 @@ test run, a JupyterLab server):
   ports: with TCP, a port chosen as free can be taken by a kernel that another process starts
   at the same moment, and a client can then end up talking to someone else's kernel;
 * every execution has a deadline (``timeout`` per cell, and an IOPub deadline after the reply),
-  so a lost message fails loudly, naming the cell, instead of waiting for ever.
+  so a lost message fails loudly, naming the cell, instead of waiting for ever;
+* every wait for a kernel message polls in slices of POLL_SLICE seconds (``Client``). pyzmq's
+  asyncio poll can miss the wake-up for a message that has arrived: it then sleeps until its
+  timeout and returns the message only then (zeromq/pyzmq#1558; jupyter/nbclient#312, a cell
+  with widgets). nbclient waits for the execute reply with one poll of the whole cell timeout, so
+  a missed wake-up made a cell that had finished in a second return 300.0 s later, with its
+  normal outputs and no error (seen on the HH notebook's widget cell: 300 s of a `make test`
+  worker lost, once or twice per run). Slices bound the loss to one slice and keep the deadline.
 """
 
 import base64
@@ -26,13 +33,47 @@ import textwrap
 import time
 from pathlib import Path
 
+from queue import Empty
+
 import nbformat
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL_SIDE = Path(__file__).resolve().parent / "kernel_side"
 CELL_TIMEOUT = 300      # s: the slowest cell of the collection takes about 30 s on 2 cores
 IOPUB_TIMEOUT = 30      # s: outputs still arriving after the execute reply (a large figure)
+
+
+POLL_SLICE = 1.0        # s: the longest single poll for a kernel message (see Client)
+
+
+def sliced(get_msg, slice_s=POLL_SLICE):
+    """A channel's async get_msg(timeout) that polls in slices of at most slice_s seconds, with
+    the same meaning: a message, or Empty once timeout [s] has passed (None: wait for ever)."""
+    async def get_msg_sliced(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = slice_s if deadline is None else min(slice_s, max(0.0, deadline - time.monotonic()))
+            try:
+                return await get_msg(timeout=left)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+    return get_msg_sliced
+
+
+class Client(NotebookClient):
+    """nbclient's NotebookClient whose shell and IOPub waits poll in slices (see the module
+    docstring: a missed wake-up otherwise costs a whole cell timeout)."""
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        for channel in (kc.shell_channel, kc.iopub_channel):
+            channel.get_msg = sliced(channel.get_msg)
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)  # the base binds its own
 
 
 class KernelError(RuntimeError):
@@ -50,7 +91,7 @@ class NotebookKernel:
     def __init__(self, relpath, root=ROOT, timeout=CELL_TIMEOUT, execute=True):
         self.path = Path(root) / relpath
         self.nb = nbformat.read(self.path, as_version=4)
-        self.client = NotebookClient(
+        self.client = Client(
             self.nb, timeout=timeout, iopub_timeout=IOPUB_TIMEOUT, raise_on_iopub_timeout=True,
             # On a timeout, interrupt the kernel and report an error, so the kernel stays usable.
             interrupt_on_timeout=True,
