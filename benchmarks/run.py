@@ -387,9 +387,11 @@ candidate, its default budget and seed) are run serially in the kernel (`client=
 its Dask path (`DaskMap`, the loss function scattered to the workers, one task per worker thread and
 generation) on a fresh local cluster of one worker process with one thread, and on one of two. One
 worker does the same evaluations one at a time, so its wall time over the serial one, minus 1, is
-the overhead of the Dask path; the cluster starts before the clock does. The three runs must give
-identical fits, or the measurement is refused. One run each: expect a few per cent of run-to-run
-variation on a quiet machine, more under load (the load average after the measurement is given)."""
+the overhead of the Dask path; the cluster starts before the clock does. Every run must give the
+same fits, or the measurement is refused. The serial and one-worker runs alternate, twice, and each
+path is scored by its fastest run (single runs vary by several per cent on two cores); all runs are
+listed. The notebook's own cluster (idle, five processes) is closed while they run and started
+again afterwards. The load average after the measurement is given."""
 
 
 def body(results, m, repeats, make_test_s, details=False):
