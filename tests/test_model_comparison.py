@@ -143,13 +143,14 @@ def test_a_train_above_one_over_two_delta_is_refused_and_penalised(nb):
         assert kind == "ValueError" and first_word(message) == "model", (n, kind, message)
     # the loss of a train that fires above 125 Hz: a LIF driven hard (R large, threshold near rest)
     loss, penalty = nb.eval(
-        "(Objective('LIF', train_current, REF['train'], T_TRAIN)([2.0, 400.0, V_REST + 1.0, -90.0]), PENALTY)")
+        "(Objective('LIF', MODELS['LIF']['simulate'], train_current, REF['train'], T_TRAIN)"
+        "([2.0, 400.0, V_REST + 1.0, -90.0]), PENALTY)")
     rate = nb.eval("len(simulate_candidate(MODELS['LIF']['simulate'], 'LIF', dict(tau_m=2.0, R=400.0, "
                    "V_th=V_REST + 1.0, V_reset=-90.0), train_current, T_TRAIN).spikes) / T_TRAIN * 1e3")
     assert rate >= 125.0, rate
     assert loss == penalty
     # and no accepted set scores above the penalty
-    worst = nb.eval("max(Objective('LIF', train_current, REF['train'], T_TRAIN)(x) for x in "
+    worst = nb.eval("max(Objective('LIF', MODELS['LIF']['simulate'], train_current, REF['train'], T_TRAIN)(x) for x in "
                     "[[60.0, 20.0, -40.0, -66.0], [2.0, 60.0, V_REST + 3.0, -90.0], [30.0, 100.0, -50.0, -70.0]])")
     assert worst <= penalty
 
@@ -185,6 +186,18 @@ def test_fitted_candidates_beat_chance_on_the_test_segment(nb):
     for independent trains of ~20 spikes is about 0.25, so 0.3 is more than a standard deviation)."""
     scores = nb.eval("{k: s.gamma for k, s in SCORES.items()}")
     assert all(g > 0.3 for g in scores.values()), scores
+
+
+def test_the_shipped_loss_carries_its_model_not_every_notebook(nb):
+    """What Dask sends to a worker for a fit: the loss with one model's code and the training data.
+    Not MODELS (all four notebooks' namespaces): a worker would then import matplotlib, ipywidgets
+    and IPython to unpickle it (1.5 s on a fresh worker, measured), for every fit a larger
+    payload, and the loss of one candidate would depend on the other three notebooks."""
+    payload = nb.eval("__import__('cloudpickle').dumps(Objective('AdEx', MODELS['AdEx']['simulate'], "
+                      "train_current, REF['train'], T_TRAIN))")
+    for name in (b"ipywidgets", b"matplotlib", b"IPython", b"neurons_model_LIF", b"neurons_model_EIF"):
+        assert name not in payload, name
+    assert b"neurons_model_AdEx" in payload          # the model itself goes, by value
 
 
 def _dask_cli():
