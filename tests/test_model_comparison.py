@@ -200,6 +200,14 @@ def test_the_shipped_loss_carries_its_model_not_every_notebook(nb):
     assert b"neurons_model_AdEx" in payload          # the model itself goes, by value
 
 
+def test_the_local_workers_do_not_profile_for_a_dashboard_that_is_not_there(nb):
+    """The notebook's local cluster has no dashboard (no bokeh), so its workers' statistical
+    profiler (a 10 ms sampler of the running task, in every worker) is off; the bench's clusters
+    are built the same way."""
+    assert nb.eval("list(client.run(lambda: dask.config.get('distributed.worker.profile.enabled')).values())") == [False, False]
+    assert nb.eval("LOCAL_WORKER_CONFIG") == {"distributed.worker.profile.enabled": False}
+
+
 def _dask_cli():
     exe = Path(sys.executable).parent / "dask"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "dask"]

@@ -6,8 +6,8 @@
 # LocalCluster of one worker process with one thread (the same evaluations one at a time, so the
 # ratio of the two wall times is the overhead of the Dask path: shipping the loss function and the
 # population, scheduling, gathering), then on a fresh LocalCluster of two such workers. The
-# clusters are built like the notebook's own (make_client) and started before the clock starts;
-# the runs must give identical fits, or the measurement is refused.
+# clusters are built like the notebook's own (make_client: LOCAL_WORKER_CONFIG) and started before
+# the clock starts; the runs must give identical fits, or the measurement is refused.
 #
 # On two cores the timings are noisy (a few per cent from run to run), so the serial and one-worker
 # runs alternate `rounds` times and each path is scored by its fastest run (as timeit does); every
@@ -32,8 +32,9 @@ def _nb_bench_dask(models=None, budget=None, workers=(1, 2), rounds=2):
         return _nb_dask_time.perf_counter() - t0, fits
 
     def timed_on(n, repeats):
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,  # noqa: F821
-                               dashboard_address=":0", silence_logs=_nb_dask_logging.ERROR)
+        with dask.config.set(LOCAL_WORKER_CONFIG):                               # noqa: F821
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,  # noqa: F821
+                                   dashboard_address=":0", silence_logs=_nb_dask_logging.ERROR)
         on = Client(cluster)                                                     # noqa: F821
         try:
             on.wait_for_workers(n, timeout=120)
