@@ -307,6 +307,11 @@ def neuron_table(results):
                            "agreement"), rows)
 
 
+def fastest_of(best, runs):
+    """The fastest time [s], then every run in brackets (when they were recorded)."""
+    return f"{best:.1f}" + (f" ({', '.join(f'{s:.1f}' for s in runs)})" if runs else "")
+
+
 def dask_table(results):
     rows = []
     for r in results:
@@ -317,14 +322,9 @@ def dask_table(results):
         work = (f"{', '.join(d['models'])}: popsize {d['budget']['popsize']}, maxiter "
                 f"{d['budget']['maxiter']}, {d['evaluations']} evaluations")
         two = d["dask_s"].get(2)
-        runs = {k: d.get(k) for k in ("serial_runs", "dask_runs")}
-        if runs["dask_runs"]:
-            runs["dask_runs"] = {int(n): s for n, s in runs["dask_runs"].items()}
-        serial = f"{d['serial_s']:.1f}" + (f" ({', '.join(f'{s:.1f}' for s in runs['serial_runs'])})"
-                                            if runs["serial_runs"] else "")
-        one = f"{d['dask_s'][1]:.1f}" + (f" ({', '.join(f'{s:.1f}' for s in runs['dask_runs'][1])})"
-                                         if runs["dask_runs"] else "")
-        rows.append((Path(r["notebook"]).stem, work, serial, one,
+        one_worker_runs = {int(n): s for n, s in d.get("dask_runs", {}).items()}.get(1)
+        rows.append((Path(r["notebook"]).stem, work, fastest_of(d["serial_s"], d.get("serial_runs")),
+                     fastest_of(d["dask_s"][1], one_worker_runs),
                      f"{100 * d['overhead']:+.1f} %",
                      "-" if two is None else f"{two:.1f} ({d['serial_s'] / two:.2f}x)", d.get("load", "-"),
                      f"≤ {100 * d['overhead_budget']:.0f} %",

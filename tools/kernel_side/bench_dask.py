@@ -6,8 +6,8 @@
 # LocalCluster of one worker process with one thread (the same evaluations one at a time, so the
 # ratio of the two wall times is the overhead of the Dask path: shipping the loss function and the
 # population, scheduling, gathering), then on a fresh LocalCluster of two such workers. The
-# clusters are built like the notebook's own (make_client: LOCAL_WORKER_CONFIG) and started before
-# the clock starts; the runs must give identical fits, or the measurement is refused.
+# clusters are the notebook's own kind (local_cluster, as make_client builds them) and started
+# before the clock starts; the runs must give identical fits, or the measurement is refused.
 #
 # On two cores the timings are noisy (a few per cent from run to run), so the serial and one-worker
 # runs alternate `rounds` times and each path is scored by its fastest run (as timeit does); every
@@ -15,7 +15,6 @@
 # two workers, whose periodic wake-ups land on the cores the timed runs use) is closed for the
 # measurement and started again afterwards, so the kernel is left as the notebook left it.
 
-import logging as _nb_dask_logging
 import time as _nb_dask_time
 
 
@@ -31,20 +30,18 @@ def _nb_bench_dask(models=None, budget=None, workers=(1, 2), rounds=2):
                     progress=False, **budget) for name in models]
         return _nb_dask_time.perf_counter() - t0, fits
 
-    def timed_on(n, repeats):
-        with dask.config.set(LOCAL_WORKER_CONFIG):                               # noqa: F821
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,  # noqa: F821
-                                   dashboard_address=":0", silence_logs=_nb_dask_logging.ERROR)
+    def timed_on(n):
+        cluster = local_cluster(n)                                               # noqa: F821
         on = Client(cluster)                                                     # noqa: F821
         try:
             on.wait_for_workers(n, timeout=120)
-            runs = [run(on) for _ in range(repeats)]
+            seconds, fits = run(on)
         finally:
             on.close()
             cluster.close()
-        if any(fits != serial for _, fits in runs):
+        if fits != serial:
             raise AssertionError(f"the fits on {n} Dask worker(s) differ from the serial ones")
-        return [seconds for seconds, _ in runs]
+        return seconds
 
     own = globals().get("client")
     own_cluster = getattr(own, "cluster", None)  # None when the notebook uses an external scheduler
@@ -58,10 +55,10 @@ def _nb_bench_dask(models=None, budget=None, workers=(1, 2), rounds=2):
             seconds, serial = run(None)
             serial_runs.append(seconds)
             if 1 in workers:
-                dask_runs[1] += timed_on(1, 1)
+                dask_runs[1].append(timed_on(1))
         for n in workers:
             if n != 1:
-                dask_runs[n] += timed_on(n, 1)
+                dask_runs[n].append(timed_on(n))
     finally:
         if own_cluster is not None:
             client = make_client()                                               # noqa: F821
