@@ -341,20 +341,18 @@ def test_panel_outlives_its_image_cache(nb):
     its loop over the axes and then looked the trace's image up again: KeyError. Every picture
     must still be the full drawing, pixel for pixel, and the cache stay within KEEP + 1."""
     out = nb.run(
-        "with capture_output():\n"
-        "    explore(**panel.kwargs)\n"
-        "    _trace_limits = ax_v.get_ylim()\n"
-        "    for _top in range(1, KEEP + 8):\n"
-        "        ax_f.set_ylim(0.0, 10.0 * _top)\n"
-        "        show_fast(fig_panel, panel_artists, panel_parts)\n"
+        "explore(**panel.kwargs)\n"
+        "_trace_limits = ax_v.get_ylim()\n"
+        "for _top in range(1, KEEP + 8):\n"
+        "    ax_f.set_ylim(0.0, 10.0 * _top)\n"
+        "    show_fast(fig_panel, panel_artists, panel_parts, image_view)\n"
         "_by_parts = np.array(fig_panel.canvas.buffer_rgba())\n"
         "fig_panel.canvas.draw()\n"
         "for _artist in panel_artists:\n"
         "    fig_panel.draw_artist(_artist)\n"
         "print(KEEP, len(_static_images), ax_v.get_ylim() == _trace_limits,\n"
         "      np.array_equal(_by_parts, np.asarray(fig_panel.canvas.buffer_rgba())))\n"
-        "with capture_output():\n"
-        "    explore(**panel.kwargs)          # back to the panel's own picture\n")
+        "explore(**panel.kwargs)          # back to the panel's own picture\n")
     keep, kept, trace_kept, same = out.split()
     assert trace_kept == "True" and same == "True", out
     assert int(kept) <= int(keep) + 1, out
