@@ -200,12 +200,19 @@ def test_the_shipped_loss_carries_its_model_not_every_notebook(nb):
     assert b"neurons_model_AdEx" in payload          # the model itself goes, by value
 
 
-def test_the_local_workers_do_not_profile_for_a_dashboard_that_is_not_there(nb):
-    """The notebook's local cluster has no dashboard (no bokeh), so its workers' statistical
-    profiler (a 10 ms sampler of the running task, in every worker) is off; the bench's clusters
-    are built the same way."""
-    assert nb.eval("list(client.run(lambda: dask.config.get('distributed.worker.profile.enabled')).values())") == [False, False]
-    assert nb.eval("LOCAL_WORKER_CONFIG") == {"distributed.worker.profile.enabled": False}
+def test_the_local_cluster_does_not_monitor_for_a_dashboard_that_is_not_there(nb):
+    """The notebook's local cluster has no dashboard (no bokeh), so the monitors that feed one are
+    turned down (LOCAL_CLUSTER_CONFIG): its workers run without the statistical profiler (a 10 ms
+    sampler of the running task) and check their event loop every second, not every 20 ms, and its
+    scheduler has no work stealing; the bench's clusters are built the same way (local_cluster)."""
+    worker = "list(client.run(lambda: dask.config.get({!r})).values())"
+    assert nb.eval(worker.format("distributed.worker.profile.enabled")) == [False, False]
+    assert nb.eval(worker.format("distributed.admin.tick.interval")) == ["1s", "1s"]
+    assert nb.eval("'stealing' in client.cluster.scheduler.extensions") is False
+    assert nb.eval("sorted(LOCAL_CLUSTER_CONFIG)") == [
+        "distributed.admin.system-monitor.interval", "distributed.admin.tick.interval",
+        "distributed.scheduler.work-stealing", "distributed.worker.memory.monitor-interval",
+        "distributed.worker.profile.enabled"]
 
 
 def _dask_cli():
@@ -499,9 +506,24 @@ def test_bench_dask_times_identical_fits_and_refuses_different_ones(nb):
     d = nb.eval("_nb_bench_dask(models=['LIF'], budget=dict(popsize=2, maxiter=1), workers=(1,))", timeout=300)
     assert d["evaluations"] == 2 * 4 * (1 + 1)                 # popsize x 4 parameters, 2 generations
     assert d["serial_s"] > 0 and d["dask_s"][1] > 0 and d["models"] == ["LIF"]
-    # each path scored by its fastest run of the alternating rounds
-    assert len(d["serial_runs"]) == len(d["dask_runs"][1]) == d["rounds"] == 2
+    # each path's wall time is its fastest run of the alternating rounds
+    assert len(d["serial_runs"]) == len(d["dask_runs"][1]) == d["rounds"] == 3
     assert d["serial_s"] == min(d["serial_runs"]) and d["dask_s"][1] == min(d["dask_runs"][1])
+    # every run measured its own evaluations (serially inside the loss, on Dask the worker's
+    # compute time of its tasks): a part of its wall time, and serially most of it (the loss is
+    # nearly all of a fit's work)
+    for wall, evaluating in zip(d["serial_runs"] + d["dask_runs"][1],
+                                d["serial_eval_s"] + d["dask_eval_s"][1]):
+        assert 0 < evaluating < wall
+    assert all(e > 0.5 * w for w, e in zip(d["serial_runs"], d["serial_eval_s"]))
+    # the overhead of each round: the one-worker run's wall time per second of evaluation over the
+    # serial run's; the median of the rounds is the one judged
+    per_round = [(dw / de) / (sw / se) - 1 for sw, se, dw, de in zip(
+        d["serial_runs"], d["serial_eval_s"], d["dask_runs"][1], d["dask_eval_s"][1])]
+    assert d["overhead_per_round"] == pytest.approx(per_round, rel=1e-12)
+    assert d["overhead"] == sorted(per_round)[1]
+    # the loss is the notebook's own again after the serial runs timed it
+    assert nb.eval("Objective.__call__.__name__") == "__call__"
     # the notebook's own cluster, closed for the timing, is running again with its two workers
     assert nb.eval("len(client.scheduler_info(n_workers=-1)['workers'])") == 2
     # a fit that depended on where it ran must be refused: fit patched to change its seed on Dask
