@@ -209,10 +209,10 @@ def test_the_local_cluster_does_not_monitor_for_a_dashboard_that_is_not_there(nb
     assert nb.eval(worker.format("distributed.worker.profile.enabled")) == [False, False]
     assert nb.eval(worker.format("distributed.admin.tick.interval")) == ["1s", "1s"]
     assert nb.eval("'stealing' in client.cluster.scheduler.extensions") is False
-    assert nb.eval("sorted(LOCAL_CLUSTER_CONFIG)") == [
-        "distributed.admin.system-monitor.interval", "distributed.admin.tick.interval",
-        "distributed.scheduler.work-stealing", "distributed.worker.memory.monitor-interval",
-        "distributed.worker.profile.enabled"]
+    assert nb.eval("LOCAL_CLUSTER_CONFIG") == {
+        "distributed.worker.profile.enabled": False, "distributed.scheduler.work-stealing": False,
+        "distributed.admin.tick.interval": "1s", "distributed.worker.memory.monitor-interval": "1s",
+        "distributed.admin.system-monitor.interval": "2s"}
 
 
 def _dask_cli():
@@ -522,6 +522,8 @@ def test_bench_dask_times_identical_fits_and_refuses_different_ones(nb):
         d["serial_runs"], d["serial_eval_s"], d["dask_runs"][1], d["dask_eval_s"][1])]
     assert d["overhead_per_round"] == pytest.approx(per_round, rel=1e-12)
     assert d["overhead"] == sorted(per_round)[1]
+    assert d["worker_evaluations_per_round"] == pytest.approx(
+        [e / s - 1 for s, e in zip(d["serial_eval_s"], d["dask_eval_s"][1])], rel=1e-12)
     # the loss is the notebook's own again after the serial runs timed it
     assert nb.eval("Objective.__call__.__name__") == "__call__"
     # the notebook's own cluster, closed for the timing, is running again with its two workers

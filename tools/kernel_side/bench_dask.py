@@ -3,9 +3,9 @@
 #
 # The work is the notebook's default fits: every candidate, DE_BUDGET, seed SEED, on the training
 # segment. It runs serially in this process (client=None), then through DaskMap on a fresh
-# LocalCluster of one worker process with one thread (the same evaluations one at a time, so the
-# difference of the two is the overhead of the Dask path: shipping the loss function and the
-# population, scheduling, gathering), then on a fresh LocalCluster of two such workers. The
+# LocalCluster of one worker process with one thread (the same evaluations one at a time, so what
+# the one-worker run spends beyond them is the cost of the Dask path: shipping the loss function
+# and the population, scheduling, gathering), then on a fresh LocalCluster of two such workers. The
 # clusters are the notebook's own kind (local_cluster, as make_client builds them) and started
 # before the clock starts; the runs must give identical fits, or the measurement is refused.
 #
@@ -15,8 +15,12 @@
 # the loss (Objective.__call__, timed here); on Dask, the worker's compute time of every task
 # (Dask's task stream). A run's wall time per second of evaluation is its cost of evaluating, and
 # the overhead is the one-worker run's cost over the serial run's, per round: a slower machine
-# makes both the wall time and the evaluations of a run slower, and cancels. Both wall times are
-# returned as well (each path's fastest run, as timeit scores), so the plain ratio can be read.
+# makes both the wall time and the evaluations of a run slower, and cancels. So does anything that
+# slows the evaluations inside a worker's task (the worker's own threads, a fresh process's cold
+# caches, the kernel's scheduler and nannies on the other core): this overhead is the time the Dask
+# path spends outside its tasks. How fast the worker evaluated is returned beside it, per round
+# (its evaluation time over the serial run's, the same evaluations a minute apart), and so are both
+# wall times (each path's fastest run, as timeit scores), so the plain ratio can be read.
 #
 # The serial and one-worker runs alternate `rounds` times. The notebook's own cluster (idle, but
 # five processes: scheduler, two nannies, two workers, whose periodic wake-ups land on the cores
@@ -106,9 +110,11 @@ def _nb_bench_dask(models=None, budget=None, workers=(1, 2), rounds=3):
     # per round: (one-worker wall / its evaluations) / (serial wall / its evaluations) - 1
     per_round = [(d / e) / (s / i) - 1.0 for s, i, d, e in
                  zip(serial_runs, serial_eval, dask_runs.get(1, []), dask_eval.get(1, []))]
+    worker_speed = [e / i - 1.0 for i, e in zip(serial_eval, dask_eval.get(1, []))]
     return dict(models=models, budget=budget, rounds=max(1, rounds),
                 evaluations=sum(f.evaluations for f in serial),
                 serial_s=min(serial_runs), serial_runs=serial_runs, serial_eval_s=serial_eval,
                 dask_s={n: min(s) for n, s in dask_runs.items()}, dask_runs=dask_runs,
                 dask_eval_s=dask_eval, overhead_per_round=per_round,
+                worker_evaluations_per_round=worker_speed,
                 overhead=_nb_dask_statistics.median(per_round) if per_round else None)
