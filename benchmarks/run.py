@@ -318,15 +318,15 @@ def fastest_of(best, runs):
 
 
 def dask_verdict(d):
-    """The budget judged on the time outside the tasks; and on the whole path, per round: that
-    time with the worker's evaluation time against the serial run's (median over the rounds),
-    which carries this machine's drift as well, so over budget it is "not shown", not "no"."""
+    """The budget judged on the time outside the tasks; and on the whole path: the one-worker
+    run's wall time over the serial run's, per round (median), which carries this machine's drift
+    as well, so over budget it is "not shown", not "no"."""
     met = verdict([(d["overhead"], d["overhead_budget"], None)])
-    whole = [(1 + o) * (1 + w) - 1 for o, w in zip(d["overhead_per_round"],
-                                                    d["worker_evaluations_per_round"])]
-    if whole and statistics.median(whole) > d["overhead_budget"]:
-        met += (f" outside the tasks; **not shown** for the whole path: with the worker's "
-                f"evaluations, {100 * statistics.median(whole):+.0f} % per round (median)")
+    one_worker = {int(n): s for n, s in d.get("dask_runs", {}).items()}.get(1, [])
+    whole = [dask / serial - 1 for serial, dask in zip(d.get("serial_runs", []), one_worker)]
+    if d["overhead_per_round"] and whole and statistics.median(whole) > d["overhead_budget"]:
+        met += (f" outside the tasks; **not shown** for the whole path: the one-worker runs took "
+                f"{100 * statistics.median(whole):+.0f} % over the serial ones (median of the rounds)")
     return met
 
 
@@ -428,9 +428,10 @@ evaluations inside a worker's task (the worker's own threads, a fresh process, t
 nannies on the other core) cancels too, so the worker's evaluation time against the serial run's
 is given per round beside it (the same evaluations, a minute apart, so it carries the machine's
 drift as well), with the plain wall-time ratio (each path's fastest run); all runs are listed.
-When the two together, per round, exceed the budget (median over the rounds), the whole path's
-overhead is "not shown" within it: a slower worker and a slower machine cannot be told apart here. The notebook's own cluster (idle, five processes) is closed while they run and
-started again afterwards. The load average after the measurement is given."""
+When the one-worker run's wall time over the serial run's, per round (median), exceeds the
+budget, the whole path's overhead is "not shown" within it: a slower worker and a slower machine
+cannot be told apart here. The notebook's own cluster (idle, five processes) is closed while they
+run and started again afterwards. The load average after the measurement is given."""
 
 
 def body(results, m, repeats, make_test_s, details=False):
