@@ -12,8 +12,8 @@ _toc.yml (tools/collection.py):
    the notebook's validated tolerances (tools/kernel_side/bench_neuron.py); a disagreement
    marks the row FAIL;
 3. for the model-comparison notebook, time its default fits serially and through its Dask path on
-   a local cluster of one worker with one thread (the same work: the Dask overhead is its wall
-   time per second of evaluation over the serial run's) and of two workers
+   a local cluster of one worker with one thread (the same work, interleaved with the serial fits
+   fit by fit: the Dask overhead is its wall time over the serial one's) and of two workers
    (tools/kernel_side/bench_dask.py); the fits must be identical;
 4. open it in JupyterLab in headless Chromium, Run All Cells, and change every control of every
    interactive panel several times as a reader does, timing keypress to painted plot in the
@@ -128,19 +128,17 @@ def bench_dask(kernel, relpath, result):
         print(f"    PROBLEM: {result['problems'][-1]}", flush=True)
         return
     d["dask_s"] = {int(n): s for n, s in d["dask_s"].items()}
-    d["overhead_wall"] = d["dask_s"][1] / d["serial_s"] - 1.0        # fastest run over fastest run
     d["overhead_budget"] = DASK_OVERHEAD_BUDGET
     d["load"] = " / ".join(f"{x:.2f}" for x in loadavg())
     result["dask"] = d
-    print(f"    Dask: the default fits ({d['evaluations']} evaluations) serially {d['serial_s']:.1f} s, "
-          + ", ".join(f"on {n} worker(s) {s:.1f} s" for n, s in d["dask_s"].items())
-          + f"; overhead on one worker {100 * d['overhead']:+.1f} % (median over {d['rounds']} rounds of "
-          + ", ".join(f"{100 * x:+.1f}" for x in d["overhead_per_round"])
-          + " %, per second of evaluation; the worker's evaluations against the serial ones "
-          + ", ".join(f"{100 * x:+.1f}" for x in d["worker_evaluations_per_round"])
-          + f" %; wall time, fastest against fastest, "
-          + f"{100 * d['overhead_wall']:+.1f} %: serial runs {d['serial_runs']}, one-worker runs "
-          + f"{d['dask_runs'][1]})", flush=True)
+    percent = lambda xs: ", ".join(f"{100 * x:+.1f}" for x in xs)
+    print(f"    Dask: the default fits ({d['evaluations']} evaluations) serially {d['serial_s']:.2f} s, "
+          + ", ".join(f"on {n} worker(s) {s:.2f} s" for n, s in d["dask_s"].items())
+          + f" (medians); overhead on one worker {100 * d['overhead']:+.1f} % (median over "
+          + f"{d['rounds']} rounds of {percent(d['overhead_per_round'])} %; outside the tasks "
+          + f"{percent(d['outside_tasks_per_round'])} %; the worker's evaluations against the serial "
+          + f"ones {percent(d['worker_evaluations_per_round'])} %: serial runs {d['serial_runs']}, "
+          + f"one-worker runs {d['dask_runs'][1]})", flush=True)
 
 
 def bench_browser(bench, relpath, result):
@@ -312,15 +310,12 @@ def neuron_table(results):
                            "agreement"), rows)
 
 
-def fastest_of(best, runs):
-    """The fastest time [s], then every run in brackets (when they were recorded)."""
-    return f"{best:.1f}" + (f" ({', '.join(f'{s:.1f}' for s in runs)})" if runs else "")
-
-
 def dask_verdict(d):
-    """The budget judged on the time outside the tasks; and on the whole path: the one-worker
-    run's wall time over the serial run's, per round (median), which carries this machine's drift
-    as well, so over budget it is "not shown", not "no"."""
+    """The budget judged on the median over the rounds of the one-worker overhead. A run saved
+    before the runs were interleaved (ABBA) judged the time outside the tasks, and said "not
+    shown" for the whole path when that was over budget: kept for --from-json."""
+    if d.get("design") == "ABBA":
+        return verdict([(d["overhead"], d["overhead_budget"], None)])
     met = verdict([(d["overhead"], d["overhead_budget"], None)])
     one_worker = {int(n): s for n, s in d.get("dask_runs", {}).items()}.get(1, [])
     whole = [dask / serial - 1 for serial, dask in zip(d.get("serial_runs", []), one_worker)]
@@ -337,27 +332,31 @@ def dask_table(results):
         if not d:
             continue
         d["dask_s"] = {int(n): s for n, s in d["dask_s"].items()}       # JSON keys are strings
-        # a run saved before the overhead was measured per second of evaluation: its wall ratio
-        d.setdefault("overhead_wall", d["overhead"])
-        d.setdefault("overhead_per_round", [])
-        d.setdefault("worker_evaluations_per_round", [e / i - 1.0 for i, e in zip(
-            d.get("serial_eval_s", []), {int(n): v for n, v in d.get("dask_eval_s", {}).items()}.get(1, []))])
+        runs = {int(n): v for n, v in d.get("dask_runs", {}).items()}
+        evals = {int(n): v for n, v in d.get("dask_eval_s", {}).items()}
+        if d.get("design") == "ABBA":
+            whole = d["overhead_per_round"]
+            outside = d["outside_tasks_per_round"]
+        else:   # a run saved before ABBA: its overhead was the time outside the tasks
+            whole = [dw / sw - 1 for sw, dw in zip(d.get("serial_runs", []), runs.get(1, []))]
+            outside = d.get("overhead_per_round", [])
+        speed = d.get("worker_evaluations_per_round") or [e / i - 1.0 for i, e in zip(
+            d.get("serial_eval_s", []), evals.get(1, []))]
+        percent = lambda xs: ", ".join(f"{100 * x:+.1f}" for x in xs) or "-"
         work = (f"{', '.join(d['models'])}: popsize {d['budget']['popsize']}, maxiter "
                 f"{d['budget']['maxiter']}, {d['evaluations']} evaluations")
         two = d["dask_s"].get(2)
-        one_worker_runs = {int(n): s for n, s in d.get("dask_runs", {}).items()}.get(1)
-        rounds = ", ".join(f"{100 * x:+.1f}" for x in d["overhead_per_round"])
-        speed = ", ".join(f"{100 * x:+.1f}" for x in d["worker_evaluations_per_round"]) or "-"
-        rows.append((Path(r["notebook"]).stem, work, fastest_of(d["serial_s"], d.get("serial_runs")),
-                     fastest_of(d["dask_s"][1], one_worker_runs),
-                     f"{100 * d['overhead_wall']:+.1f} %",
-                     f"{100 * d['overhead']:+.1f} % ({rounds})", speed,
-                     "-" if two is None else f"{two:.1f} ({d['serial_s'] / two:.2f}x)", d.get("load", "-"),
-                     f"≤ {100 * d['overhead_budget']:.0f} %",
-                     dask_verdict(d)))
-    return markdown_table(("notebook", "work (the default fits)", "serial [s], fastest (all runs)",
-                           "Dask, 1 worker × 1 thread [s], fastest (all runs)", "wall time: fastest over fastest",
-                           "overhead per second of evaluation: median (per round)",
+        rows.append((Path(r["notebook"]).stem, work,
+                     f"{d['serial_s']:.2f} ({', '.join(f'{x:.2f}' for x in d.get('serial_runs', []))})",
+                     f"{d['dask_s'][1]:.2f} ({', '.join(f'{x:.2f}' for x in runs.get(1, []))})",
+                     f"{100 * statistics.median(whole):+.1f} % ({percent(whole)})" if whole else "-",
+                     percent(outside), percent(speed),
+                     "-" if two is None else f"{two:.2f} ({d['serial_s'] / two:.2f}x)", d.get("load", "-"),
+                     f"≤ {100 * d['overhead_budget']:.0f} %", dask_verdict(d)))
+    return markdown_table(("notebook", "work (the default fits)", "serial [s]: median (per round)",
+                           "Dask, 1 worker × 1 thread [s]: median (per round)",
+                           "overhead on 1 worker: median (per round)",
+                           "of which outside the tasks, per round",
                            "the worker's evaluations against the serial ones, per round",
                            "Dask, 2 workers × 1 thread [s] (speed-up)",
                            "load average after", "budget", "met"), rows) if rows else None
@@ -412,26 +411,24 @@ tolerances (1e-6 mV everywhere, spike times within 1e-6 ms), else the row is mar
 a fast wrong answer cannot win.
 
 **Dask overhead**: in the model-comparison notebook's kernel, after it ran, its default fits (every
-candidate, its default budget and seed) are run serially in the kernel (`client=None`), then through
-its Dask path (`DaskMap`, the loss function scattered to the workers, one task per worker thread and
-generation) on a fresh local cluster of one worker process with one thread, and on one of two. One
-worker does the same evaluations one at a time; the cluster starts before the clock does. Every run
-must give the same fits, or the measurement is refused. The serial and one-worker runs alternate,
-three times. This machine's speed drifts (the same serial fits have taken 14 s and 24 s within an
-hour, and consecutive runs differ by up to 20 %), so two wall times a minute apart cannot resolve
-the 10 % budget. Each run therefore also measures its own evaluations: serially, the time inside
-the loss; on Dask, the worker's compute time of its tasks (Dask's task stream). The overhead is the
-one-worker run's wall time per second of evaluation over the serial run's, minus 1, per round
-(the median is judged against the budget): a slower machine slows a run's wall time and its
-evaluations alike. It is the time the Dask path spends outside its tasks: whatever slows the
-evaluations inside a worker's task (the worker's own threads, a fresh process, the scheduler and
-nannies on the other core) cancels too, so the worker's evaluation time against the serial run's
-is given per round beside it (the same evaluations, a minute apart, so it carries the machine's
-drift as well), with the plain wall-time ratio (each path's fastest run); all runs are listed.
-When the one-worker run's wall time over the serial run's, per round (median), exceeds the
-budget, the whole path's overhead is "not shown" within it: a slower worker and a slower machine
-cannot be told apart here. The notebook's own cluster (idle, five processes) is closed while they
-run and started again afterwards. The load average after the measurement is given."""
+candidate, its default budget and seed) are run serially in the kernel (`client=None`) and through
+its Dask path (`DaskMap`: the loss function scattered to the workers, one task per worker thread
+and generation) on a local cluster of one worker process with one thread, which does the same
+evaluations one at a time; then once on a cluster of two such workers. Each cluster is started
+fresh, before the clock starts. Every fit must be the same on every path, or the measurement is
+refused. This machine's speed drifts (the same serial fits have taken 14 s and 24 s within an
+hour, and runs a minute apart differ by up to 20 %), so the two paths are interleaved fit by fit:
+for each candidate in turn, serial, Dask, Dask, serial (ABBA), so that each pair is a few seconds
+apart and a steady drift slows both paths alike. A round is one such pass over the candidates, on
+one fresh one-worker cluster; its overhead is the sum of its Dask runs' wall times over the sum of
+its serial runs', minus 1, and the median of the three rounds is judged against the budget. The
+times given are those of one pass of each path over the candidates (half of a round's two runs).
+Each run also measures its own evaluations (serially, the time inside the loss; on Dask, the
+worker's compute time of its tasks, from Dask's task stream), so the overhead is split per round
+into the time the Dask path spends outside its tasks (its wall time per second of evaluation over
+the serial path's, minus 1) and how fast the worker evaluated (its evaluation time over the serial
+one's, minus 1). The notebook's own cluster (idle, five processes) is closed while they run and
+started again afterwards. The load average after the measurement is given."""
 
 
 def body(results, m, repeats, make_test_s, details=False):
@@ -447,8 +444,9 @@ def body(results, m, repeats, make_test_s, details=False):
     dask = dask_table(results)
     if dask:
         text += (f"Dask overhead (the model-comparison notebook's default fits, serially in its kernel and "
-                 f"through its Dask path; serial and one-worker runs alternate; the overhead per second of evaluation "
-                 f"cancels this machine's drifting speed, see the notes; the notebook's own idle cluster is closed while they run):\n\n{dask}\n\n")
+                 f"through its Dask path on one worker, interleaved fit by fit (serial, Dask, Dask, serial), "
+                 f"so that this machine's drifting speed slows both alike, see the notes; the notebook's own "
+                 f"idle cluster is closed while they run):\n\n{dask}\n\n")
     return (text + f"Speed against NEURON (same process, same discretisation and time step):\n\n"
             f"{neuron_table(results)}\n\n{NOTES.format(repeats=repeats, timed_by=timed_by(results))}\n")
 
