@@ -212,7 +212,18 @@ def test_the_local_cluster_does_not_monitor_for_a_dashboard_that_is_not_there(nb
     assert nb.eval("LOCAL_CLUSTER_CONFIG") == {
         "distributed.worker.profile.enabled": False, "distributed.scheduler.work-stealing": False,
         "distributed.admin.tick.interval": "1s", "distributed.worker.memory.monitor-interval": "1s",
-        "distributed.admin.system-monitor.interval": "2s"}
+        "distributed.admin.system-monitor.interval": "2s",
+        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
+def test_the_local_workers_allocate_memory_as_the_kernel_does(nb):
+    """Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 for their workers by default, which turns
+    off glibc's adaptive thresholds, so that each evaluation's arrays come from fresh pages; the
+    notebook's local cluster leaves it unset, in its workers and in this kernel (where the nannies
+    run and would leave it for every worker started later)."""
+    assert nb.eval("list(client.run(lambda: __import__('os').environ.get('MALLOC_TRIM_THRESHOLD_')).values())") \
+        == [None, None]
+    assert nb.eval("os.environ.get('MALLOC_TRIM_THRESHOLD_')") is None
 
 
 def test_each_generation_is_submitted_before_the_last_one_is_released(nb):
