@@ -135,10 +135,11 @@ def bench_dask(kernel, relpath, result):
     print(f"    Dask: the default fits ({d['evaluations']} evaluations) serially {d['serial_s']:.2f} s, "
           + ", ".join(f"on {n} worker(s) {s:.2f} s" for n, s in d["dask_s"].items())
           + f" (medians); overhead on one worker {100 * d['overhead']:+.1f} % (median over "
-          + f"{d['rounds']} rounds of {percent(d['overhead_per_round'])} %; outside the tasks "
-          + f"{percent(d['outside_tasks_per_round'])} %; the worker's evaluations against the serial "
-          + f"ones {percent(d['worker_evaluations_per_round'])} %: serial runs {d['serial_runs']}, "
-          + f"one-worker runs {d['dask_runs'][1]})", flush=True)
+          + f"{d['rounds']} rounds of {percent(d['overhead_per_round'])} %; its factors: outside the "
+          + f"tasks {percent(d['outside_tasks_per_round'])} %, the worker's evaluations against the "
+          + f"serial ones {percent(d['worker_evaluations_per_round'])} %; serial runs "
+          + f"{', '.join(f'{x:.2f}' for x in d['serial_runs'])} s, one-worker runs "
+          + f"{', '.join(f'{x:.2f}' for x in d['dask_runs'][1])} s)", flush=True)
 
 
 def bench_browser(bench, relpath, result):
@@ -319,7 +320,7 @@ def dask_verdict(d):
     met = verdict([(d["overhead"], d["overhead_budget"], None)])
     one_worker = {int(n): s for n, s in d.get("dask_runs", {}).items()}.get(1, [])
     whole = [dask / serial - 1 for serial, dask in zip(d.get("serial_runs", []), one_worker)]
-    if d["overhead_per_round"] and whole and statistics.median(whole) > d["overhead_budget"]:
+    if d.get("overhead_per_round") and whole and statistics.median(whole) > d["overhead_budget"]:
         met += (f" outside the tasks; **not shown** for the whole path: the one-worker runs took "
                 f"{100 * statistics.median(whole):+.0f} % over the serial ones (median of the rounds)")
     return met
@@ -343,12 +344,15 @@ def dask_table(results):
         speed = d.get("worker_evaluations_per_round") or [e / i - 1.0 for i, e in zip(
             d.get("serial_eval_s", []), evals.get(1, []))]
         percent = lambda xs: ", ".join(f"{100 * x:+.1f}" for x in xs) or "-"
+        # the median of the runs (a run saved before ABBA kept each path's fastest as its time)
+        median_of = lambda xs, fallback: f"{statistics.median(xs) if xs else fallback:.2f}" + (
+            f" ({', '.join(f'{x:.2f}' for x in xs)})" if xs else "")
         work = (f"{', '.join(d['models'])}: popsize {d['budget']['popsize']}, maxiter "
                 f"{d['budget']['maxiter']}, {d['evaluations']} evaluations")
         two = d["dask_s"].get(2)
         rows.append((Path(r["notebook"]).stem, work,
-                     f"{d['serial_s']:.2f} ({', '.join(f'{x:.2f}' for x in d.get('serial_runs', []))})",
-                     f"{d['dask_s'][1]:.2f} ({', '.join(f'{x:.2f}' for x in runs.get(1, []))})",
+                     median_of(d.get("serial_runs", []), d["serial_s"]),
+                     median_of(runs.get(1, []), d["dask_s"][1]),
                      f"{100 * statistics.median(whole):+.1f} % ({percent(whole)})" if whole else "-",
                      percent(outside), percent(speed),
                      "-" if two is None else f"{two:.2f} ({d['serial_s'] / two:.2f}x)", d.get("load", "-"),
@@ -356,8 +360,8 @@ def dask_table(results):
     return markdown_table(("notebook", "work (the default fits)", "serial [s]: median (per round)",
                            "Dask, 1 worker × 1 thread [s]: median (per round)",
                            "overhead on 1 worker: median (per round)",
-                           "of which outside the tasks, per round",
-                           "the worker's evaluations against the serial ones, per round",
+                           "its factor outside the tasks, per round",
+                           "its factor the worker's evaluations against the serial ones, per round",
                            "Dask, 2 workers × 1 thread [s] (speed-up)",
                            "load average after", "budget", "met"), rows) if rows else None
 
@@ -421,14 +425,18 @@ hour, and runs a minute apart differ by up to 20 %), so the two paths are interl
 for each candidate in turn, serial, Dask, Dask, serial (ABBA), so that each pair is a few seconds
 apart and a steady drift slows both paths alike. A round is one such pass over the candidates, on
 one fresh one-worker cluster; its overhead is the sum of its Dask runs' wall times over the sum of
-its serial runs', minus 1, and the median of the three rounds is judged against the budget. The
-times given are those of one pass of each path over the candidates (half of a round's two runs).
-Each run also measures its own evaluations (serially, the time inside the loss; on Dask, the
-worker's compute time of its tasks, from Dask's task stream), so the overhead is split per round
-into the time the Dask path spends outside its tasks (its wall time per second of evaluation over
-the serial path's, minus 1) and how fast the worker evaluated (its evaluation time over the serial
-one's, minus 1). The notebook's own cluster (idle, five processes) is closed while they run and
-started again afterwards. The load average after the measurement is given."""
+its serial runs', minus 1, and the median of the three rounds is judged against the budget. Each
+round's first Dask fit runs on a worker that has just started, so a worker's warm-up counts in
+every round. The times given are those of one pass of each path over the candidates (half of a
+round's two runs), median (per round). Each run also measures its own evaluations (serially, the
+time inside the loss; on Dask, the worker's compute time of its tasks, from Dask's task stream),
+so each round's overhead is given as the product of two factors: the Dask path's wall time per
+second of evaluation over the serial path's (what it spends outside its tasks) and the worker's
+evaluation time over the serial one's (how fast the worker evaluated), 1 + overhead =
+(1 + outside) (1 + worker). The two-worker run is a single pass, not interleaved, so its speed-up
+over the serial median carries the machine's drift. The notebook's own cluster (idle, five
+processes) is closed while they run and started again afterwards. The load average after the
+measurement is given."""
 
 
 def body(results, m, repeats, make_test_s, details=False):

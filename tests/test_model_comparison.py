@@ -218,9 +218,9 @@ def test_the_local_cluster_does_not_monitor_for_a_dashboard_that_is_not_there(nb
 
 def test_the_local_workers_allocate_memory_as_the_kernel_does(nb):
     """Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 for their workers by default, which turns
-    off glibc's adaptive thresholds, so that each evaluation's arrays come from fresh pages; the
-    notebook's local cluster leaves it unset, in its workers and in this kernel (where the nannies
-    run and would leave it for every worker started later)."""
+    off glibc's adaptive thresholds, and each evaluation's arrays then come from fresh pages; the
+    notebook's local cluster does not set it, in its workers or in this kernel (where the nannies
+    run, and where they would leave it for every worker started later)."""
     assert nb.eval("list(client.run(lambda: __import__('os').environ.get('MALLOC_TRIM_THRESHOLD_')).values())") \
         == [None, None]
     assert nb.eval("os.environ.get('MALLOC_TRIM_THRESHOLD_')") is None
@@ -239,7 +239,7 @@ def test_each_generation_is_submitted_before_the_last_one_is_released(nb):
            "try:\n"
            "    _map, _loss = DaskMap(client), lambda x: float(sum(x))\n"
            "    _losses = [_map(_loss, [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])]\n"
-           "    time.sleep(0.1)   # differential_evolution's own work between generations\n"
+           "    time.sleep(0.1)   # time for the event-loop thread to send a release that is due\n"
            "    _losses.append(_map(_loss, [[0.5, 1.0], [2.0, 3.0]]))\n"
            "    del _map\n"
            "finally:\n"
@@ -541,8 +541,18 @@ def test_full_budget_script_finds_its_cells():
 
 def test_bench_dask_times_identical_fits_and_refuses_different_ones(nb):
     nb.run_file("bench_dask.py")
-    d = nb.eval("_nb_bench_dask(models=['LIF', 'EIF'], budget=dict(popsize=2, maxiter=1), workers=(1, 2))",
-                timeout=300)
+    nb.run("_nb_fit_calls, _nb_saved_fit = [], fit\n"
+           "fit = lambda name, *a, client=None, **k: (_nb_fit_calls.append((name, client is None)),\n"
+           "                                          _nb_saved_fit(name, *a, client=client, **k))[1]")
+    try:
+        d = nb.eval("_nb_bench_dask(models=['LIF', 'EIF'], budget=dict(popsize=2, maxiter=1), workers=(1, 2))",
+                    timeout=300)
+    finally:
+        nb.run("fit = _nb_saved_fit")
+    # the order of the fits: the untimed reference fits; three rounds of serial, Dask, Dask, serial
+    # (True: serial) for each candidate in turn; one pass on two workers
+    abba = [(name, serially) for name in ("LIF", "EIF") for serially in (True, False, False, True)]
+    assert nb.eval("_nb_fit_calls") == [("LIF", True), ("EIF", True)] + 3 * abba + [("LIF", False), ("EIF", False)]
     assert d["evaluations"] == 2 * 4 * (1 + 1) + 2 * 5 * (1 + 1)  # popsize x parameters, 2 generations
     assert d["models"] == ["LIF", "EIF"] and d["design"] == "ABBA"
     assert len(d["serial_runs"]) == len(d["dask_runs"][1]) == d["rounds"] == 3

@@ -20,9 +20,11 @@
 #
 # Each run also measures its own evaluations: serially, the time spent in the loss
 # (Objective.__call__, timed here); on Dask, the worker's compute time of every task (Dask's task
-# stream). Per round, the Dask path's time outside its tasks is given (its wall time per second of
-# evaluation over the serial path's, minus 1) and so is how fast the worker evaluated (its
-# evaluation time over the serial one's): the two parts of the overhead.
+# stream). Per round, the overhead is the product of two factors, both given: the Dask path's wall
+# time per second of evaluation over the serial path's (what it spends outside its tasks), and
+# the worker's evaluation time over the serial one's (how fast the worker evaluated):
+# 1 + overhead = (1 + outside) (1 + worker). Each round's first Dask fit runs on a worker that has
+# just started, so its warm-up counts in every round (the notebook's own cluster warms up once).
 #
 # The notebook's own cluster (idle, but five processes: scheduler, two nannies, two workers, whose
 # periodic wake-ups land on the cores the timed runs use) is closed for the measurement and started
@@ -84,10 +86,10 @@ def _nb_bench_dask(models=None, budget=None, workers=(1, 2), rounds=3):
     if own_cluster is not None:
         own.close()
         own_cluster.close()
-    serial = [one_fit(name, None)[1] for name in models]       # the reference fits (not timed)
     serial_runs, serial_eval, dask_runs, dask_eval = [], [], {n: [] for n in workers}, \
         {n: [] for n in workers}
     try:
+        serial = [one_fit(name, None)[1] for name in models]   # the reference fits (not timed)
         for _ in range(max(1, rounds) if 1 in workers else 0):
             cluster, on = started(1)
             try:
