@@ -360,8 +360,8 @@ def dask_table(results):
     return markdown_table(("notebook", "work (the default fits)", "serial [s]: median (per round)",
                            "Dask, 1 worker × 1 thread [s]: median (per round)",
                            "overhead on 1 worker: median (per round)",
-                           "its factor outside the tasks, per round",
-                           "its factor the worker's evaluations against the serial ones, per round",
+                           "factor: outside the tasks, per round",
+                           "factor: the worker's evaluations against the serial ones, per round",
                            "Dask, 2 workers × 1 thread [s] (speed-up)",
                            "load average after", "budget", "met"), rows) if rows else None
 
