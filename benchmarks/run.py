@@ -131,13 +131,12 @@ def bench_dask(kernel, relpath, result):
     d["overhead_budget"] = DASK_OVERHEAD_BUDGET
     d["load"] = " / ".join(f"{x:.2f}" for x in loadavg())
     result["dask"] = d
-    percent = lambda xs: ", ".join(f"{100 * x:+.1f}" for x in xs)
     print(f"    Dask: the default fits ({d['evaluations']} evaluations) serially {d['serial_s']:.2f} s, "
           + ", ".join(f"on {n} worker(s) {s:.2f} s" for n, s in d["dask_s"].items())
           + f" (medians); overhead on one worker {100 * d['overhead']:+.1f} % (median over "
-          + f"{d['rounds']} rounds of {percent(d['overhead_per_round'])} %; its factors: outside the "
-          + f"tasks {percent(d['outside_tasks_per_round'])} %, the worker's evaluations against the "
-          + f"serial ones {percent(d['worker_evaluations_per_round'])} %; serial runs "
+          + f"{d['rounds']} rounds of {percents(d['overhead_per_round'])} %; its factors: outside the "
+          + f"tasks {percents(d['outside_tasks_per_round'])} %, the worker's evaluations against the "
+          + f"serial ones {percents(d['worker_evaluations_per_round'])} %; serial runs "
           + f"{', '.join(f'{x:.2f}' for x in d['serial_runs'])} s, one-worker runs "
           + f"{', '.join(f'{x:.2f}' for x in d['dask_runs'][1])} s)", flush=True)
 
@@ -173,6 +172,11 @@ def cell(text):
 
 def fmt(x, digits=0):
     return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def percents(fractions):
+    """0.061, -0.021 -> "+6.1, -2.1" (per cent, signed); "-" for none."""
+    return ", ".join(f"{100 * x:+.1f}" for x in fractions) or "-"
 
 
 def version(dist):
@@ -311,52 +315,26 @@ def neuron_table(results):
                            "agreement"), rows)
 
 
-def dask_verdict(d):
-    """The budget judged on the median over the rounds of the one-worker overhead. A run saved
-    before the runs were interleaved (ABBA) judged the time outside the tasks, and said "not
-    shown" for the whole path when that was over budget: kept for --from-json."""
-    if d.get("design") == "ABBA":
-        return verdict([(d["overhead"], d["overhead_budget"], None)])
-    met = verdict([(d["overhead"], d["overhead_budget"], None)])
-    one_worker = {int(n): s for n, s in d.get("dask_runs", {}).items()}.get(1, [])
-    whole = [dask / serial - 1 for serial, dask in zip(d.get("serial_runs", []), one_worker)]
-    if d.get("overhead_per_round") and whole and statistics.median(whole) > d["overhead_budget"]:
-        met += (f" outside the tasks; **not shown** for the whole path: the one-worker runs took "
-                f"{100 * statistics.median(whole):+.0f} % over the serial ones (median of the rounds)")
-    return met
-
-
 def dask_table(results):
     rows = []
     for r in results:
         d = r.get("dask")
         if not d:
             continue
-        d["dask_s"] = {int(n): s for n, s in d["dask_s"].items()}       # JSON keys are strings
-        runs = {int(n): v for n, v in d.get("dask_runs", {}).items()}
-        evals = {int(n): v for n, v in d.get("dask_eval_s", {}).items()}
-        if d.get("design") == "ABBA":
-            whole = d["overhead_per_round"]
-            outside = d["outside_tasks_per_round"]
-        else:   # a run saved before ABBA: its overhead was the time outside the tasks
-            whole = [dw / sw - 1 for sw, dw in zip(d.get("serial_runs", []), runs.get(1, []))]
-            outside = d.get("overhead_per_round", [])
-        speed = d.get("worker_evaluations_per_round") or [e / i - 1.0 for i, e in zip(
-            d.get("serial_eval_s", []), evals.get(1, []))]
-        percent = lambda xs: ", ".join(f"{100 * x:+.1f}" for x in xs) or "-"
-        # the median of the runs (a run saved before ABBA kept each path's fastest as its time)
-        median_of = lambda xs, fallback: f"{statistics.median(xs) if xs else fallback:.2f}" + (
-            f" ({', '.join(f'{x:.2f}' for x in xs)})" if xs else "")
+        if d.get("design") != "ABBA":
+            raise SystemExit(f"{r['notebook']}: a Dask measurement saved before the serial and Dask "
+                             "fits were interleaved (ABBA); measure it again")
+        runs = {int(n): v for n, v in d["dask_runs"].items()}         # JSON keys are strings
+        both = lambda xs: f"{statistics.median(xs):.2f} ({', '.join(f'{x:.2f}' for x in xs)})"
         work = (f"{', '.join(d['models'])}: popsize {d['budget']['popsize']}, maxiter "
                 f"{d['budget']['maxiter']}, {d['evaluations']} evaluations")
-        two = d["dask_s"].get(2)
-        rows.append((Path(r["notebook"]).stem, work,
-                     median_of(d.get("serial_runs", []), d["serial_s"]),
-                     median_of(runs.get(1, []), d["dask_s"][1]),
-                     f"{100 * statistics.median(whole):+.1f} % ({percent(whole)})" if whole else "-",
-                     percent(outside), percent(speed),
+        two = runs[2][0] if runs.get(2) else None
+        rows.append((Path(r["notebook"]).stem, work, both(d["serial_runs"]), both(runs[1]),
+                     f"{100 * d['overhead']:+.1f} % ({percents(d['overhead_per_round'])})",
+                     percents(d["outside_tasks_per_round"]), percents(d["worker_evaluations_per_round"]),
                      "-" if two is None else f"{two:.2f} ({d['serial_s'] / two:.2f}x)", d.get("load", "-"),
-                     f"≤ {100 * d['overhead_budget']:.0f} %", dask_verdict(d)))
+                     f"≤ {100 * d['overhead_budget']:.0f} %",
+                     verdict([(d["overhead"], d["overhead_budget"], None)])))
     return markdown_table(("notebook", "work (the default fits)", "serial [s]: median (per round)",
                            "Dask, 1 worker × 1 thread [s]: median (per round)",
                            "overhead on 1 worker: median (per round)",
